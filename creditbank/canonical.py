@@ -1,0 +1,47 @@
+"""The one place that turns values into the bytes that get signed or hashed.
+
+Entries and statements are serialized with RFC 8785 (JSON Canonicalization Scheme), so any
+verifier in any language reproduces the exact bytes. Floats are refused outright: amounts,
+credits and scores are integers or decimal strings on the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+
+from creditbank.errors import InvalidInput
+
+
+def _reject_floats(value: object, path: str) -> None:
+    if isinstance(value, float):
+        raise InvalidInput(f"floats are not allowed on the ledger (at {path or '/'})", field=path)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _reject_floats(item, f"{path}/{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _reject_floats(item, f"{path}/{i}")
+
+
+def canonical_bytes(value: Mapping[str, Any]) -> bytes:
+    """RFC 8785 bytes of a JSON object; raises InvalidInput for floats or non-JSON values."""
+    _reject_floats(value, "")
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"value cannot be canonicalized: {exc}") from exc
+
+
+def parse_json_object(data: bytes, *, field: str = "body") -> dict[str, Any]:
+    """Parse bytes as one JSON object, with a clear error naming ``field`` otherwise."""
+    try:
+        value = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"not valid JSON: {exc}", field=field) from exc
+    if not isinstance(value, dict):
+        raise InvalidInput("expected a JSON object", field=field)
+    return value

@@ -1,0 +1,1 @@
+"""Storage: engines, tables and migrations. Schema changes only through Alembic."""

@@ -1,0 +1,22 @@
+"""Run the Alembic migrations (the only way the schema is built, in tests too)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+# The migrations live at the project's top level (alembic/), beside the package.
+ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database behind ``engine`` to ``revision``."""
+    config = Config()
+    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.commit()

@@ -1,0 +1,100 @@
+"""Table models. The ledger tables are append-only (database triggers enforce it); the
+projection tables are derived state that ``creditbank rebuild`` can recompute from the log.
+
+Hot paths write through SQLAlchemy Core on these tables' ``__table__`` (bulk inserts);
+the SQLModel classes document the columns and serve typed reads.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+
+class LogEntry(SQLModel, table=True):
+    """One ledger entry: its RFC 8785 bytes are the Merkle leaf."""
+
+    __tablename__ = "log_entries"
+    __table_args__ = (UniqueConstraint("actor", "idem_key", name="uq_log_entries_idem"),)
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    actor: str = Field(sa_column=Column(String(64), nullable=False))
+    idem_key: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    statement_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class TreeNode(SQLModel, table=True):
+    """Hash of a complete subtree (level, index); tlog-tiles tiles are runs of these."""
+
+    __tablename__ = "tree_nodes"
+
+    level: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Checkpoint(SQLModel, table=True):
+    """Every signed checkpoint the log has issued, verbatim."""
+
+    __tablename__ = "checkpoints"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class LogState(SQLModel, table=True):
+    """The single mutable row the sequencer locks: current size, root and clock."""
+
+    __tablename__ = "log_state"
+
+    id: int = Field(default=1, primary_key=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    integrated_at: str = Field(sa_column=Column(String(40), nullable=False))
+
+
+class Actor(SQLModel, table=True):
+    """Projection: registered actors (authority, providers, certifying bodies)."""
+
+    __tablename__ = "actors"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    role: str = Field(sa_column=Column(String(32), nullable=False))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    registered_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ActorKey(SQLModel, table=True):
+    """Projection: every author key ever added, with the log positions bounding its use."""
+
+    __tablename__ = "actor_keys"
+
+    key_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    actor_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    added_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    revoked_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
+PROJECTION_TABLES = ("actors", "actor_keys")
+
+
+def projection_tables() -> list[Table]:
+    """The projection tables, in dependency order."""
+    return [SQLModel.metadata.tables[name] for name in PROJECTION_TABLES]

@@ -1,0 +1,53 @@
+"""Settings from the environment (``CREDITBANK_*``) and CLI flags, built by a cached factory."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one credit bank instance."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDITBANK_", extra="ignore")
+
+    data_dir: Path = Path("./creditbank-data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default SQLite in the data dir. PostgreSQL: "
+        "postgresql+psycopg://user@host/db",
+    )
+    origin: str = Field(
+        default="creditbank.local/ledger",
+        description="The log's origin line (C2SP tlog-checkpoint) and note key name.",
+    )
+    batch_max_entries: int = Field(default=1024, ge=1, le=65536)
+    batch_max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
+    max_request_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'creditbank.db').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.keys_dir / "log.key"
+
+    @property
+    def authority_key_path(self) -> Path:
+        return self.keys_dir / "authority.key"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings from the environment (tests build their own)."""
+    return Settings()
