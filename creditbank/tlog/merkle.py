@@ -44,6 +44,11 @@ def range_nodes(start: int, end: int) -> list[NodeId]:
     """Split leaves ``[start, end)`` into maximal complete subtrees, left to right."""
     if not 0 <= start <= end:
         raise ValueError(f"bad range [{start}, {end})")
+    width = end - start
+    if width and not width & (width - 1) and not start & (width - 1):
+        # Fast path: the range is itself one complete subtree (every left sibling is).
+        level = width.bit_length() - 1
+        return [(level, start >> level)]
     nodes: list[NodeId] = []
     while start < end:
         level = (start & -start).bit_length() - 1 if start else (end - start).bit_length() - 1
@@ -57,7 +62,9 @@ def range_nodes(start: int, end: int) -> list[NodeId]:
 def hash_range(node_hashes: Sequence[bytes]) -> bytes:
     """MTH of a leaf range from the hashes of its :func:`range_nodes`, in order.
 
-    The split is the binary one RFC 9162 makes, so the range hash is a right fold.
+    Only for ranges shaped like RFC 9162's recursive split (a start aligned to the power
+    of two at or above the range's size: every proof range and every ``[0, n)``); then
+    the split is binary and the range hash is a right fold. ``[1, 4)`` is not such a range.
     """
     if not node_hashes:
         return EMPTY_ROOT
@@ -135,7 +142,9 @@ def append_leaves(
     complete node (leaves included) and the new frontier; the root is
     ``hash_range`` over the new frontier's values in order.
     """
-    stack: list[tuple[int, int, bytes]] = [(lv, ix, frontier[(lv, ix)]) for lv, ix in range_nodes(0, size)]
+    stack: list[tuple[int, int, bytes]] = [
+        (lv, ix, frontier[(lv, ix)]) for lv, ix in range_nodes(0, size)
+    ]
     created: list[tuple[NodeId, bytes]] = []
     for offset, h in enumerate(leaf_hashes):
         stack.append((0, size + offset, h))
@@ -159,9 +168,7 @@ def root_from_leaves(leaf_hashes: Sequence[bytes]) -> bytes:
 # --- verification (RFC 9162 2.1.3.2 and 2.1.4.2) ---------------------------------
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """Recompute the root from an inclusion proof, per RFC 9162 2.1.3.2."""
     if not 0 <= index < size:
         raise VerificationError(f"leaf index {index} is not in a tree of size {size}")
