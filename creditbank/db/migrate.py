@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
+
+from alembic import command
 
 # The migrations live at the project's top level (alembic/), beside the package.
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"

@@ -98,3 +98,17 @@ PROJECTION_TABLES = ("actors", "actor_keys")
 def projection_tables() -> list[Table]:
     """The projection tables, in dependency order."""
     return [SQLModel.metadata.tables[name] for name in PROJECTION_TABLES]
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
+    return table
+
+
+# Typed handles for Core queries (bulk inserts and reads on the hot paths).
+log_entries = _table(LogEntry)
+tree_nodes = _table(TreeNode)
+checkpoints = _table(Checkpoint)
+log_state = _table(LogState)
+actors = _table(Actor)
+actor_keys = _table(ActorKey)

@@ -1,0 +1,5 @@
+"""`python -m creditbank` runs the CLI."""
+
+from creditbank.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""The HTTP shell: routes translate requests into one service call and render results."""

@@ -1,0 +1,37 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from creditbank import __version__
+from creditbank.api import ledger, tlog
+from creditbank.api.limits import BodySizeLimit
+from creditbank.api.problems import install_problem_handlers
+from creditbank.bank import Bank
+
+
+def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
+    """Build the API around an open bank; ``close_bank`` closes it at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_bank:
+            bank.close()
+
+    app = FastAPI(
+        title="creditbank",
+        version=__version__,
+        summary="A vocational credit bank on a signed, append-only, verifiable ledger.",
+        lifespan=lifespan,
+    )
+    app.state.bank = bank
+    install_problem_handlers(app)
+    app.include_router(tlog.router)
+    app.include_router(ledger.router)
+    app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
+    return app

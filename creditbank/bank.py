@@ -1,0 +1,124 @@
+"""One credit bank instance: settings, database engine, keys and the ledger, built once
+per process by :func:`open_bank` and handed to the API and the CLI."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert
+
+from creditbank.db import tables
+from creditbank.db.engine import WRITE, make_engine
+from creditbank.db.migrate import upgrade
+from creditbank.errors import Conflict, Unavailable
+from creditbank.keys import KeyPair, read_key_file, write_key_file
+from creditbank.ledger import store
+from creditbank.ledger.actors import AUTHORITY
+from creditbank.ledger.entry import LOG_ACTOR, format_time, sign_statement
+from creditbank.ledger.registry import default_handlers
+from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
+from creditbank.settings import Settings
+from creditbank.tlog import merkle
+
+
+@dataclass
+class Bank:
+    settings: Settings
+    engine: Engine
+    log_key: KeyPair
+    ledger: Ledger
+
+    @property
+    def verifier_key(self) -> str:
+        return self.log_key.verifier_key
+
+    def authority_key(self) -> KeyPair:
+        """The authority's signing key, present where the authority operates the CLI."""
+        return read_key_file(self.settings.authority_key_path)
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.engine.dispose()
+
+
+def open_bank(
+    settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None
+) -> Bank:
+    """Open an initialized bank; raises Unavailable when `creditbank init` has not run."""
+    if not settings.log_key_path.exists():
+        raise Unavailable(
+            f"no ledger in {settings.data_dir} (missing {settings.log_key_path}); "
+            "run `creditbank init` first"
+        )
+    log_key = read_key_file(settings.log_key_path)
+    engine = engine or make_engine(settings.resolved_database_url)
+    ledger = Ledger(
+        engine,
+        log_key,
+        settings.origin,
+        default_handlers(),
+        clock=clock,
+        max_entries=settings.batch_max_entries,
+        max_wait_ms=settings.batch_max_wait_ms,
+    )
+    return Bank(settings, engine, log_key, ledger)
+
+
+def init_bank(
+    settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None
+) -> Bank:
+    """Create the data dir, database schema, log key and authority key, and log the trust
+    root: the authority registering itself, then registering the log operator's key."""
+    if settings.log_key_path.exists():
+        raise Conflict(
+            f"{settings.data_dir} already holds a ledger ({settings.log_key_path} exists)",
+            field="data_dir",
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        if store.read_state(conn) is not None:
+            raise Conflict("the database already holds a ledger", field="database_url")
+        conn.execute(
+            insert(tables.log_state).values(
+                id=1,
+                size=0,
+                root_hash=merkle.EMPTY_ROOT,
+                integrated_at=format_time(datetime(1970, 1, 1, tzinfo=UTC)),
+            )
+        )
+    log_key = KeyPair.generate(settings.origin)
+    authority = KeyPair.generate(AUTHORITY)
+    write_key_file(settings.log_key_path, log_key)
+    write_key_file(settings.authority_key_path, authority)
+    bank = open_bank(settings, clock=clock, engine=engine)
+    register = [
+        (AUTHORITY, "authority", "Credit bank authority", authority),
+        (LOG_ACTOR, "operator", "Credit bank log operator", log_key),
+    ]
+    results = bank.ledger.append_many(
+        [
+            sign_statement(
+                {
+                    "kind": "actor.registered",
+                    "actor": AUTHORITY,
+                    "id": f"register-{actor_id}",
+                    "body": {
+                        "actor_id": actor_id,
+                        "role": role,
+                        "name": name,
+                        "public_key": base64.b64encode(key.public_key).decode(),
+                    },
+                },
+                authority,
+            )
+            for actor_id, role, name, key in register
+        ]
+    )
+    for result in results:
+        if not isinstance(result, Appended):
+            raise result
+    return bank

@@ -1,0 +1,279 @@
+"""`creditbank bench ledger`: the ledger's speed, against baselines from the same run.
+
+Figures: raw Ed25519 verification on one core (the ceiling for signed appends); batched
+appends (signature verified, durable, checkpointed); appends over HTTP from 32 concurrent
+clients with p50/p99 latency; inclusion-proof latency at 1,000 and 1,000,000 leaves; and
+the audit rate.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.console import Console
+from sqlalchemy import Engine, insert
+
+from creditbank.bank import Bank, init_bank
+from creditbank.bench.common import Figure, median, percentile, render, server, throwaway_settings
+from creditbank.db import tables
+from creditbank.db.engine import WRITE, make_engine
+from creditbank.db.migrate import upgrade
+from creditbank.keys import KeyPair
+from creditbank.ledger import audit, store
+from creditbank.ledger.actors import AUTHORITY
+from creditbank.ledger.entry import SignedStatement, format_time, sign_statement
+from creditbank.ledger.registry import default_handlers
+from creditbank.ledger.sequencer import Appended
+from creditbank.settings import Settings
+from creditbank.tlog import merkle
+
+BATCH = 1000
+
+
+def ed25519_verify_rate(seconds: float = 1.0) -> float:
+    key = Ed25519PrivateKey.generate()
+    message = b'{"actor":"prov-bench","body":{"text":"synthetic"},"id":"n-1"}'
+    sig = key.sign(message)
+    public = key.public_key()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(200):
+            public.verify(sig, message)
+        count += 200
+    return count / (time.perf_counter() - start)
+
+
+def _register_bench_actor(bank: Bank, actor_id: str) -> KeyPair:
+    key = KeyPair.generate(actor_id)
+    import base64
+
+    bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "actor.registered",
+                "actor": AUTHORITY,
+                "id": f"register-{actor_id}",
+                "body": {
+                    "actor_id": actor_id,
+                    "role": "provider",
+                    "name": "benchmark provider",
+                    "public_key": base64.b64encode(key.public_key).decode(),
+                },
+            },
+            bank.authority_key(),
+        )
+    )
+    return key
+
+
+def _statements(actor: str, key: KeyPair, n: int, prefix: str) -> list[SignedStatement]:
+    return [
+        sign_statement(
+            {
+                "kind": "notice.published",
+                "actor": actor,
+                "id": f"{prefix}-{i}",
+                "body": {"text": f"synthetic benchmark notice {i}"},
+            },
+            key,
+        )
+        for i in range(n)
+    ]
+
+
+def batched_append_rate(bank: Bank, key: KeyPair, n: int) -> float:
+    statements = _statements("prov-bench", key, n, "batched")
+    start = time.perf_counter()
+    for i in range(0, n, BATCH):
+        for r in bank.ledger.append_many(statements[i : i + BATCH]):
+            if not isinstance(r, Appended):
+                raise r
+    return n / (time.perf_counter() - start)
+
+
+def http_append(
+    settings: Settings, key: KeyPair, n: int, clients: int = 32
+) -> tuple[float, float, float]:
+    """(entries/s, p50 ms, p99 ms) for ``n`` signed posts from ``clients`` threads."""
+    import base64
+
+    payloads = [
+        {
+            "statement": dict(s.statement),
+            "key_id": s.key_id,
+            "signature": base64.b64encode(s.signature).decode(),
+        }
+        for s in _statements("prov-bench", key, n, "http")
+    ]
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    cursor = iter(range(n))
+
+    with server(settings) as base:
+
+        def client() -> None:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                while True:
+                    with lock:
+                        i = next(cursor, None)
+                    if i is None:
+                        return
+                    t0 = time.perf_counter()
+                    r = http.post("/v1/ledger/entries", json=payloads[i])
+                    dt = time.perf_counter() - t0
+                    with lock:
+                        latencies.append(dt)
+                        if r.status_code != 201:
+                            errors.append(f"{r.status_code} {r.text[:200]}")
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+    if errors:
+        raise RuntimeError(f"{len(errors)} HTTP appends failed, first: {errors[0]}")
+    return n / elapsed, median(latencies) * 1000, percentile(latencies, 99) * 1000
+
+
+def build_synthetic_tree(engine: Engine, size: int) -> None:
+    """Store the nodes of a tree of ``size`` synthetic leaves (proof latency needs only
+    the tree, not the entries)."""
+    upgrade(engine)
+    frontier: dict[merkle.NodeId, bytes] = {}
+    done = 0
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        while done < size:
+            chunk = min(50_000, size - done)
+            leaves = [merkle.leaf_hash(i.to_bytes(8, "big")) for i in range(done, done + chunk)]
+            created, frontier = merkle.append_leaves(done, frontier, leaves)
+            conn.execute(
+                insert(store.N), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in created]
+            )
+            done += chunk
+        conn.execute(
+            insert(tables.log_state).values(
+                id=1,
+                size=size,
+                root_hash=merkle.hash_range(list(frontier.values())),
+                integrated_at=format_time(
+                    __import__("datetime").datetime.now(__import__("datetime").UTC)
+                ),
+            )
+        )
+
+
+def proof_latency(engine: Engine, size: int, samples: int = 2000) -> tuple[float, float]:
+    """(median ms, p99 ms) of an inclusion proof at a random index, read from storage."""
+    rng = random.Random(size)  # noqa: S311  (picks benchmark indexes, not secrets)
+    times: list[float] = []
+    with engine.connect() as conn:
+        for _ in range(samples):
+            index = rng.randrange(size)
+            t0 = time.perf_counter()
+            store.inclusion_proof(conn, index, size)
+            times.append(time.perf_counter() - t0)
+    return median(times) * 1000, percentile(times, 99) * 1000
+
+
+def run_ledger_bench(
+    *,
+    entries: int,
+    data_dir: Path | None,
+    database_url: str | None,
+    http_entries: int,
+    proof_tree: int,
+    console: Console,
+) -> list[Figure]:
+    figures: list[Figure] = []
+    engine_name = (
+        "PostgreSQL" if database_url and database_url.startswith("postgresql") else "SQLite"
+    )
+    console.print(f"[bold]creditbank bench ledger[/bold] on {engine_name}: {entries:,} entries")
+    verify_rate = ed25519_verify_rate()
+    figures.append(Figure("Ed25519 verify, raw, one core (baseline)", verify_rate, "verifies/s"))
+
+    with throwaway_settings(data_dir, database_url) as settings:
+        bank = init_bank(settings)
+        try:
+            key = _register_bench_actor(bank, "prov-bench")
+            rate = batched_append_rate(bank, key, entries)
+            figures.append(
+                Figure(
+                    "batched append (verified, durable, checkpointed)",
+                    rate,
+                    "entries/s",
+                    ">= 5,000",
+                    f"{rate / verify_rate:.2f}x raw verify; {rate / 450:.1f}x Trillian's ~450/s",
+                )
+            )
+            if http_entries:
+                http_rate, p50, p99 = http_append(settings, key, http_entries)
+                figures.append(
+                    Figure(
+                        "HTTP append, 32 clients",
+                        http_rate,
+                        "entries/s",
+                        ">= 1,000",
+                        f"{http_rate / rate:.2f}x batched",
+                    )
+                )
+                figures.append(Figure("HTTP append latency p50", p50, "ms"))
+                figures.append(Figure("HTTP append latency p99", p99, "ms", "<= 250"))
+            report = audit.audit(
+                bank.engine, bank.verifier_key, settings.origin, default_handlers()
+            )
+            if not report.ok:
+                raise RuntimeError(f"audit failed: {report.problem}")
+            audit_rate = report.entries / report.seconds
+            figures.append(
+                Figure(
+                    "audit",
+                    audit_rate,
+                    "entries/s",
+                    ">= 5,000",
+                    f"{report.entries:,} entries, {report.checkpoints:,} checkpoints",
+                )
+            )
+        finally:
+            bank.close()
+
+    small_median = 0.0
+    for size in (1000, proof_tree):
+        with throwaway_settings(None, database_url) as settings:
+            engine = make_engine(settings.resolved_database_url, durable=False)
+            try:
+                t0 = time.perf_counter()
+                build_synthetic_tree(engine, size)
+                build = time.perf_counter() - t0
+                med, p99 = proof_latency(engine, size)
+            finally:
+                engine.dispose()
+        if size == 1000:
+            small_median = med
+            figures.append(
+                Figure(
+                    "inclusion proof at 1,000 leaves, median", med, "ms", "", f"p99 {p99:.3f} ms"
+                )
+            )
+        else:
+            figures.append(
+                Figure(
+                    f"inclusion proof at {size:,} leaves, median",
+                    med,
+                    "ms",
+                    "<= 2 ms, <= 2x at 1,000",
+                    f"p99 {p99:.3f} ms; {med / small_median:.2f}x at 1,000; "
+                    f"tree built in {build:.0f}s",
+                )
+            )
+    render(console, f"ledger benchmark ({engine_name})", figures)
+    return figures

@@ -1,0 +1,189 @@
+"""`creditbank`: the command-line interface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from creditbank.bank import init_bank, open_bank
+from creditbank.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    cli_errors,
+    console,
+    err_console,
+    make_settings,
+)
+from creditbank.ledger import audit as audit_mod
+from creditbank.ledger.registry import default_handlers
+
+app = typer.Typer(
+    help="creditbank: a vocational credit bank on a signed, append-only, verifiable ledger.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(
+    help="Benchmarks (figures and ratios against baselines measured in the same run)."
+)
+app.add_typer(bench_app, name="bench")
+
+
+@app.command()
+@cli_errors
+def init(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    origin: Annotated[str | None, typer.Option(help="The log's origin line.")] = None,
+) -> None:
+    """Create the data dir, database, log key and authority key, and log the trust root."""
+    settings = make_settings(data_dir, database_url, origin=origin)
+    bank = init_bank(settings)
+    try:
+        console.print(f"initialized ledger in {settings.data_dir}")
+        console.print(f"origin: {settings.origin}")
+        console.print(f"verifier key: {bank.verifier_key}", highlight=False, soft_wrap=True)
+    finally:
+        bank.close()
+
+
+@app.command()
+@cli_errors
+def key(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Print the log's verifier key string (C2SP signed-note)."""
+    bank = open_bank(make_settings(data_dir, database_url))
+    try:
+        print(bank.verifier_key)
+    finally:
+        bank.close()
+
+
+@app.command()
+@cli_errors
+def serve(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+) -> None:
+    """Serve the HTTP API (several processes may serve one PostgreSQL database)."""
+    import uvicorn
+
+    from creditbank.api.app import create_app
+
+    bank = open_bank(make_settings(data_dir, database_url))
+    uvicorn.run(create_app(bank, close_bank=True), host=host, port=port, log_level="warning")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,.0f} entries"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+@app.command()
+@cli_errors
+def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Re-read the whole log and check every hash, signature, checkpoint and projection."""
+    bank = open_bank(make_settings(data_dir, database_url))
+    try:
+        with bank.engine.connect() as conn:
+            from creditbank.ledger import store
+
+            total = store.tree_size(conn)
+        with _progress() as progress:
+            task = progress.add_task("auditing", total=total)
+            report = audit_mod.audit(
+                bank.engine,
+                bank.verifier_key,
+                bank.settings.origin,
+                default_handlers(),
+                progress=lambda n: progress.update(task, completed=n),
+            )
+    finally:
+        bank.close()
+    if not report.ok:
+        where = "" if report.first_bad_index is None else f" at index {report.first_bad_index}"
+        err_console.print(f"[red]audit FAILED{where}:[/red] {report.problem}", highlight=False)
+        raise typer.Exit(1)
+    rate = report.entries / report.seconds if report.seconds else 0.0
+    console.print(
+        f"audit OK: {report.entries:,} entries, {report.checkpoints:,} checkpoints, "
+        f"{report.seconds:.2f}s ({rate:,.0f} entries/s)"
+    )
+
+
+@app.command()
+@cli_errors
+def rebuild(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Recompute every projection (balances, eligibility, claims, ...) from the log alone."""
+    import time
+
+    bank = open_bank(make_settings(data_dir, database_url))
+    try:
+        started = time.perf_counter()
+        count = audit_mod.rebuild(bank.engine, default_handlers())
+        seconds = time.perf_counter() - started
+    finally:
+        bank.close()
+    console.print(f"rebuilt projections from {count:,} entries in {seconds:.2f}s")
+
+
+@app.command()
+@cli_errors
+def verify(
+    receipt: Annotated[Path, typer.Argument(help="A .tlog-proof receipt file.")],
+    key: Annotated[str, typer.Option("--key", help="The log's verifier key string, or @FILE.")],
+) -> None:
+    """Verify a receipt offline: checkpoint signature, inclusion proof, author's entry."""
+    from creditbank.errors import InvalidInput
+    from creditbank.verify import verify_receipt
+
+    key_text = Path(key[1:]).read_text().strip() if key.startswith("@") else key
+    try:
+        text = receipt.read_text()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {receipt}: {exc.strerror}", field="receipt") from exc
+    result = verify_receipt(text, key_text)
+    console.print(
+        f"OK: entry {result.index} ({result.entry.get('kind')}) is in the log "
+        f"{result.checkpoint.origin} at tree size {result.checkpoint.size}",
+        highlight=False,
+    )
+
+
+@bench_app.command("ledger")
+@cli_errors
+def bench_ledger(
+    entries: Annotated[
+        int, typer.Option("--entries", min=100, help="Signed entries to append.")
+    ] = 20000,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    http_entries: Annotated[int, typer.Option(help="Entries to post through HTTP.")] = 5000,
+    proof_tree: Annotated[int, typer.Option(help="Large tree size for proof latency.")] = 1_000_000,
+) -> None:
+    """Append rate (batched and HTTP), proof latency at 1k and 1M, audit rate."""
+    from creditbank.bench.ledger import run_ledger_bench
+
+    run_ledger_bench(
+        entries=entries,
+        data_dir=data_dir,
+        database_url=database_url,
+        http_entries=http_entries,
+        proof_tree=proof_tree,
+        console=console,
+    )
+
+
+from creditbank.cli.demo import demo as _demo  # noqa: E402  (registers the command)
+
+app.command("demo")(_demo)

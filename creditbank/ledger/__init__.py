@@ -1,0 +1,1 @@
+"""The ledger service: sequencing, storage, proofs and audit of the transparency log."""

@@ -1,0 +1,167 @@
+"""Actors and their keys: the trust root of the ledger.
+
+The first entry of every log is the authority registering itself with its own key. From
+then on the authority registers (accredits) providers and certifying bodies and their
+keys; any actor may add a key (rotation) or revoke one of its own with a key that is still
+active, and the authority may revoke any key. A statement is valid only if its key was
+active when the statement was logged, so revoking a key never invalidates what it signed
+before.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import update
+
+from creditbank.db import tables
+from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from creditbank.ledger.bodies import Body, PublicKeyB64, parse_body
+from creditbank.ledger.entry import ACTOR_RE, SignedStatement
+from creditbank.ledger.kinds import ActorState, BatchContext, Derivation, KeyState
+from creditbank.verify import author_key_id
+
+AUTHORITY = "authority"
+Role = Literal["authority", "operator", "provider", "certifier"]
+
+
+class ActorRegistered(Body):
+    actor_id: str = Field(pattern=ACTOR_RE.pattern)
+    role: Role
+    name: str = Field(min_length=1, max_length=200)
+    public_key: PublicKeyB64
+
+
+class KeyAdded(Body):
+    actor_id: str = Field(pattern=ACTOR_RE.pattern)
+    public_key: PublicKeyB64
+
+
+class KeyRevokedBody(Body):
+    actor_id: str = Field(pattern=ACTOR_RE.pattern)
+    key_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class NoticePublished(Body):
+    text: str = Field(min_length=1)
+
+
+def _require_authority(ctx: BatchContext, signed: SignedStatement) -> None:
+    actor = ctx.actor(signed.actor)
+    if actor is None or actor.role != "authority":
+        raise Forbidden(f"only the authority may log {signed.kind}", field="statement.actor")
+
+
+def _add_key(ctx: BatchContext, index: int, actor_id: str, public_key_b64: str) -> None:
+    public_key = base64.b64decode(public_key_b64)
+    state = KeyState(author_key_id(public_key), actor_id, public_key, index, None)
+    ctx.conn.execute(
+        tables.actor_keys.insert().values(
+            key_id=state.key_id,
+            actor_id=actor_id,
+            public_key=public_key,
+            added_index=index,
+            revoked_index=None,
+        )
+    )
+    ctx.remember_key(state)
+
+
+class ActorRegisteredHandler:
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(ActorRegistered, signed)
+        if ctx.next_index == 0:
+            # The trust root: the authority registers itself, signed by its own key.
+            if body.role != "authority" or body.actor_id != signed.actor:
+                raise InvalidInput(
+                    "the first entry must be the authority registering itself",
+                    field="statement.body.role",
+                )
+            if author_key_id(base64.b64decode(body.public_key)) != signed.key_id:
+                raise InvalidInput(
+                    "the authority's registration must be signed by the key it registers",
+                    field="key_id",
+                )
+            return
+        _require_authority(ctx, signed)
+        if body.role == "authority":
+            raise Forbidden("there is one authority per ledger", field="statement.body.role")
+        if ctx.actor(body.actor_id) is not None:
+            raise Conflict(
+                f"actor {body.actor_id} is already registered", field="statement.body.actor_id"
+            )
+        if ctx.key(author_key_id(base64.b64decode(body.public_key))) is not None:
+            raise Conflict(
+                "that public key is already registered", field="statement.body.public_key"
+            )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(ActorRegistered, signed)
+        ctx.conn.execute(
+            tables.actors.insert().values(
+                id=body.actor_id,
+                role=body.role,
+                name=body.name,
+                status="active",
+                registered_index=index,
+                updated_index=index,
+            )
+        )
+        ctx.remember_actor(ActorState(body.actor_id, body.role, body.name, "active"))
+        _add_key(ctx, index, body.actor_id, body.public_key)
+        return []
+
+
+class KeyAddedHandler:
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(KeyAdded, signed)
+        if signed.actor != body.actor_id:
+            _require_authority(ctx, signed)
+        if ctx.actor(body.actor_id) is None:
+            raise NotFound(f"no actor {body.actor_id}", field="statement.body.actor_id")
+        if ctx.key(author_key_id(base64.b64decode(body.public_key))) is not None:
+            raise Conflict(
+                "that public key is already registered", field="statement.body.public_key"
+            )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(KeyAdded, signed)
+        _add_key(ctx, index, body.actor_id, body.public_key)
+        return []
+
+
+class KeyRevokedHandler:
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(KeyRevokedBody, signed)
+        if signed.actor != body.actor_id:
+            _require_authority(ctx, signed)
+        key = ctx.key(body.key_id)
+        if key is None or key.actor_id != body.actor_id:
+            raise NotFound(
+                f"{body.actor_id} has no key {body.key_id}", field="statement.body.key_id"
+            )
+        if key.revoked_index is not None:
+            raise Conflict("that key is already revoked", field="statement.body.key_id")
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(KeyRevokedBody, signed)
+        t = tables.actor_keys
+        ctx.conn.execute(update(t).where(t.c.key_id == body.key_id).values(revoked_index=index))
+        key = ctx.key(body.key_id)
+        assert key is not None  # check() found it in this same transaction
+        key.revoked_index = index
+        return []
+
+
+class NoticeHandler:
+    """A signed free-form notice by any active actor (announcements; also the benchmark's
+    synthetic entries)."""
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        parse_body(NoticePublished, signed)
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        return []

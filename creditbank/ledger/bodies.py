@@ -1,0 +1,46 @@
+"""Parsing statement bodies into typed models, with errors that name the field."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.functional_validators import AfterValidator
+
+from creditbank.errors import InvalidInput
+from creditbank.ledger.entry import SignedStatement
+
+
+class Body(BaseModel):
+    """Base of every statement body: frozen, strict about unknown fields and floats."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+B = TypeVar("B", bound=Body)
+
+
+def parse_body(model: type[B], signed: SignedStatement) -> B:
+    """Validate ``signed.body`` as ``model``; the error names ``statement.body.<field>``."""
+    try:
+        return model.model_validate(dict(signed.body))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = ".".join(str(p) for p in err["loc"])
+        field = "statement.body" + (f".{path}" if path else "")
+        raise InvalidInput(f"{field}: {err['msg']}", field=field) from exc
+
+
+def _ed25519_public_key(value: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise ValueError("public_key must be base64") from exc
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    return value
+
+
+PublicKeyB64 = Annotated[str, AfterValidator(_ed25519_public_key)]

@@ -1,0 +1,157 @@
+"""Statements and entries: what authors sign and what the log stores.
+
+A *statement* is the part an author signs::
+
+    {"kind": "notice.published", "actor": "prov-0001", "id": "<idempotency key>",
+     "body": {...}}
+
+Derived statements (the log's own decisions) use ``actor`` = ``log`` and add
+``derived_from``: the indexes they were derived from. An *entry* wraps the statement with
+the author's key id, the Ed25519 signature over the statement's RFC 8785 bytes and the
+time the log integrated it::
+
+    {"v": 1, "kind": ..., "statement": {...}, "key_id": "...", "sig": "<base64>",
+     "integrated_at": "2026-11-22T04:16:36.123456Z"}
+
+The entry's RFC 8785 bytes are the Merkle leaf.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from creditbank.canonical import canonical_bytes, canonical_object
+from creditbank.errors import EntryTooLarge, InvalidInput
+from creditbank.keys import KeyPair
+from creditbank.tlog.tiles import MAX_ENTRY_SIZE
+
+SCHEMA_VERSION = 1
+LOG_ACTOR = "log"
+KIND_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
+ACTOR_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+MAX_ID_LENGTH = 200
+
+
+def format_time(t: datetime) -> str:
+    """RFC 3339 UTC with microseconds, the one time format on the ledger."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(value: str, *, field: str) -> datetime:
+    """Parse an RFC 3339 instant with an explicit offset; naive times are refused."""
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError) as exc:
+        raise InvalidInput(f"not an RFC 3339 time: {value!r}", field=field) from exc
+    if t.tzinfo is None:
+        raise InvalidInput("time must carry a UTC offset (e.g. Z)", field=field)
+    return t.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class SignedStatement:
+    """A statement with its author's key id and signature, as submitted to the log."""
+
+    statement: Mapping[str, Any]
+    key_id: str
+    signature: bytes
+
+    @property
+    def kind(self) -> str:
+        return str(self.statement["kind"])
+
+    @property
+    def actor(self) -> str:
+        return str(self.statement["actor"])
+
+    @property
+    def idem_key(self) -> str | None:
+        value = self.statement.get("id")
+        return None if value is None else str(value)
+
+    @property
+    def body(self) -> Mapping[str, Any]:
+        body = self.statement.get("body", {})
+        return body if isinstance(body, Mapping) else {}
+
+    @cached_property
+    def _canonical(self) -> bytes:
+        return canonical_bytes(self.statement)
+
+    def statement_bytes(self) -> bytes:
+        """The RFC 8785 bytes the author signed (computed once)."""
+        return self._canonical
+
+    def statement_hash(self) -> bytes:
+        return hashlib.sha256(self._canonical).digest()
+
+
+def check_statement_shape(statement: Mapping[str, Any]) -> None:
+    """Structural checks every statement passes before any rule looks at it."""
+    kind = statement.get("kind")
+    if not isinstance(kind, str) or not KIND_RE.match(kind):
+        raise InvalidInput("kind must look like 'noun.verb'", field="statement.kind")
+    actor = statement.get("actor")
+    if not isinstance(actor, str) or not ACTOR_RE.match(actor):
+        raise InvalidInput(
+            "actor must be 2-64 lowercase letters, digits or hyphens", field="statement.actor"
+        )
+    sid = statement.get("id")
+    if not isinstance(sid, str) or not 1 <= len(sid) <= MAX_ID_LENGTH or not sid.isprintable():
+        raise InvalidInput(
+            f"id (the idempotency key) must be 1-{MAX_ID_LENGTH} printable characters",
+            field="statement.id",
+        )
+    body = statement.get("body")
+    if not isinstance(body, Mapping):
+        raise InvalidInput("body must be a JSON object", field="statement.body")
+    extra = set(statement) - {"kind", "actor", "id", "body"}
+    if extra:
+        raise InvalidInput(f"unknown statement fields: {sorted(extra)}", field="statement")
+
+
+def sign_statement(statement: Mapping[str, Any], key: KeyPair) -> SignedStatement:
+    """Sign ``statement``'s canonical bytes with ``key`` (what clients and the log do)."""
+    return SignedStatement(dict(statement), key.key_id, key.sign(canonical_bytes(statement)))
+
+
+def decode_signature(value: object, *, field: str = "signature") -> bytes:
+    if not isinstance(value, str):
+        raise InvalidInput("signature must be a base64 string", field=field)
+    try:
+        sig = base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise InvalidInput("signature is not valid base64", field=field) from exc
+    if len(sig) != 64:
+        raise InvalidInput("an Ed25519 signature is 64 bytes", field=field)
+    return sig
+
+
+def encode_entry(signed: SignedStatement, integrated_at: str) -> bytes:
+    """The entry's RFC 8785 bytes (the Merkle leaf); refuses entries over the 64 KiB
+    tlog-tiles bundle limit."""
+    data = canonical_object(
+        {
+            "v": SCHEMA_VERSION,
+            "kind": signed.kind,
+            "key_id": signed.key_id,
+            "sig": base64.b64encode(signed.signature).decode(),
+            "integrated_at": integrated_at,
+        },
+        {"statement": signed.statement_bytes()},
+    )
+    if len(data) > MAX_ENTRY_SIZE:
+        raise EntryTooLarge(
+            f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_SIZE} (store large "
+            "evidence off the ledger and reference its SHA-256)",
+            field="statement.body",
+        )
+    return data

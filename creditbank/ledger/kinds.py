@@ -1,0 +1,99 @@
+"""The contract between the sequencer and the rules for each kind of entry.
+
+For every statement in a batch the sequencer does the common checks (actor active, key
+active, signature, idempotency), then asks the kind's handler to ``check`` it (raise a
+CreditBankError to refuse it, having written nothing), logs it, and calls ``apply``:
+update projections and return the decisions to log right after it, each signed by the log
+operator and naming the entries it derives from. Replaying the log through the same
+handlers rebuilds every projection (``creditbank rebuild``) and re-derives every decision
+(``creditbank audit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, select
+
+from creditbank.db import tables
+from creditbank.ledger.entry import SignedStatement
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A decision the log makes and logs under its own key."""
+
+    kind: str
+    body: Mapping[str, Any]
+    derived_from: tuple[int, ...]
+
+
+@dataclass
+class KeyState:
+    key_id: str
+    actor_id: str
+    public_key: bytes
+    added_index: int
+    revoked_index: int | None
+
+
+@dataclass
+class ActorState:
+    id: str
+    role: str
+    name: str
+    status: str
+
+
+@dataclass
+class BatchContext:
+    """What handlers see while a batch is being sequenced (inside its transaction)."""
+
+    conn: Connection
+    now: datetime
+    integrated_at: str
+    next_index: int
+    replaying: bool = False
+    _keys: dict[str, KeyState | None] = field(default_factory=dict)
+    _actors: dict[str, ActorState | None] = field(default_factory=dict)
+
+    def key(self, key_id: str) -> KeyState | None:
+        if key_id not in self._keys:
+            t = tables.actor_keys
+            row = self.conn.execute(select(t).where(t.c.key_id == key_id)).first()
+            self._keys[key_id] = (
+                None
+                if row is None
+                else KeyState(
+                    row.key_id, row.actor_id, row.public_key, row.added_index, row.revoked_index
+                )
+            )
+        return self._keys[key_id]
+
+    def remember_key(self, state: KeyState) -> None:
+        self._keys[state.key_id] = state
+
+    def actor(self, actor_id: str) -> ActorState | None:
+        if actor_id not in self._actors:
+            t = tables.actors
+            row = self.conn.execute(select(t).where(t.c.id == actor_id)).first()
+            self._actors[actor_id] = (
+                None if row is None else ActorState(row.id, row.role, row.name, row.status)
+            )
+        return self._actors[actor_id]
+
+    def remember_actor(self, state: ActorState) -> None:
+        self._actors[state.id] = state
+
+
+class KindHandler(Protocol):
+    """Rules for one kind of entry."""
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        """Raise a CreditBankError if the statement must be refused."""
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        """Update projections for the logged statement; return decisions to log after it."""

@@ -1,0 +1,21 @@
+"""Which handler rules which kind of entry. Each domain module contributes its kinds."""
+
+from __future__ import annotations
+
+from creditbank.ledger.actors import (
+    ActorRegisteredHandler,
+    KeyAddedHandler,
+    KeyRevokedHandler,
+    NoticeHandler,
+)
+from creditbank.ledger.kinds import KindHandler
+
+
+def default_handlers() -> dict[str, KindHandler]:
+    """Every kind the bank accepts, mapped to its rules."""
+    return {
+        "actor.registered": ActorRegisteredHandler(),
+        "key.added": KeyAddedHandler(),
+        "key.revoked": KeyRevokedHandler(),
+        "notice.published": NoticeHandler(),
+    }

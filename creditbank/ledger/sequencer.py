@@ -1,0 +1,468 @@
+"""The single sequencer: gap-free, fork-free indexes under any number of writers.
+
+Every append goes through one batch transaction that (1) takes the log's write lock
+(SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE on the log_state row, so
+several server processes can share one database), (2) checks and sequences each statement
+and the decisions it triggers, (3) extends the Merkle tree, (4) signs a checkpoint for the
+new size and (5) commits durably. Only then are receipts handed out, so an acknowledged
+write is durable and covered by a signed checkpoint.
+
+Group commit, in the manner of Tessera: concurrent ``append`` calls queue up and a
+background thread closes a batch at ``max_entries`` statements or ``max_wait_ms`` after the
+first one, paying one transaction, one fsync and one checkpoint signature per batch. Bulk
+callers (imports, benchmarks) hand whole batches to ``append_many``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import DBAPIError
+
+from creditbank.db import tables
+from creditbank.db.engine import WRITE
+from creditbank.errors import (
+    BadSignature,
+    Conflict,
+    CreditBankError,
+    IntegrityFailure,
+    InvalidInput,
+    KeyRevoked,
+    Unavailable,
+)
+from creditbank.keys import KeyPair
+from creditbank.ledger import store
+from creditbank.ledger.entry import (
+    LOG_ACTOR,
+    SignedStatement,
+    check_statement_shape,
+    encode_entry,
+    format_time,
+    parse_time,
+    sign_statement,
+)
+from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
+from creditbank.tlog import merkle
+from creditbank.tlog.checkpoint import Checkpoint, sign_checkpoint
+from creditbank.tlog.receipt import Receipt, format_receipt
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The outcome of one accepted statement: where it is and the proof that it is."""
+
+    index: int
+    entry: bytes
+    receipt: str
+    duplicate: bool
+    derived: tuple[int, ...] = ()
+
+
+@dataclass
+class _Item:
+    signed: SignedStatement
+    future: Future[Appended] | None = None
+    index: int | None = None
+    entry: bytes | None = None
+    receipt: str | None = None
+    duplicate: bool = False
+    derived: list[int] = field(default_factory=list)
+    error: CreditBankError | None = None
+
+
+@dataclass
+class _Row:
+    idx: int
+    kind: str
+    actor: str
+    idem_key: str | None
+    statement_hash: bytes
+    leaf_hash: bytes
+    data: bytes
+
+
+class Ledger:
+    """Appends signed statements to the log and hands back receipts."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        log_key: KeyPair,
+        origin: str,
+        handlers: Mapping[str, KindHandler],
+        *,
+        clock: Clock = system_clock,
+        max_entries: int = 1024,
+        max_wait_ms: float = 2.0,
+    ) -> None:
+        self.engine = engine
+        self.log_key = log_key
+        self.origin = origin
+        self.handlers = dict(handlers)
+        self.clock = clock
+        self.max_entries = max_entries
+        self.max_wait = max_wait_ms / 1000
+        self._queue: queue.Queue[_Item | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+
+    # --- public API ---------------------------------------------------------------
+
+    def append(self, signed: SignedStatement, timeout: float = 60.0) -> Appended:
+        """Append one statement through group commit; raises CreditBankError if refused."""
+        check_statement_shape(signed.statement)
+        self._ensure_thread()
+        item = _Item(signed, Future())
+        self._queue.put(item)
+        assert item.future is not None
+        return item.future.result(timeout=timeout)
+
+    def append_many(
+        self, statements: Sequence[SignedStatement]
+    ) -> list[Appended | CreditBankError]:
+        """Append a batch in one transaction; a result or an error per statement."""
+        items = [_Item(s) for s in statements]
+        for item in items:
+            try:
+                check_statement_shape(item.signed.statement)
+            except CreditBankError as exc:
+                item.error = exc
+        self._commit([i for i in items if i.error is None])
+        return [self._outcome(i) for i in items]
+
+    def close(self) -> None:
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    # --- group commit -------------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._closed:
+            raise Unavailable("the ledger is shutting down")
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="creditbank-sequencer", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self.max_wait
+            while len(batch) < self.max_entries:
+                remaining = deadline - time.monotonic()
+                try:
+                    nxt = (
+                        self._queue.get(timeout=remaining)
+                        if remaining > 0
+                        else self._queue.get_nowait()
+                    )
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                batch.append(nxt)
+            self._commit(batch)
+            for item in batch:
+                assert item.future is not None
+                outcome = self._outcome(item)
+                if isinstance(outcome, CreditBankError):
+                    item.future.set_exception(outcome)
+                else:
+                    item.future.set_result(outcome)
+
+    @staticmethod
+    def _outcome(item: _Item) -> Appended | CreditBankError:
+        if item.error is not None:
+            return item.error
+        if item.index is None or item.entry is None or item.receipt is None:
+            return IntegrityFailure("statement was neither logged nor refused")
+        return Appended(item.index, item.entry, item.receipt, item.duplicate, tuple(item.derived))
+
+    # --- one batch ----------------------------------------------------------------
+
+    def _commit(self, items: list[_Item]) -> None:
+        if not items:
+            return
+        with self._write_lock:
+            try:
+                self._commit_locked(items)
+            except CreditBankError as exc:
+                for item in items:
+                    item.error = exc
+            except DBAPIError as exc:
+                log.exception("batch of %d failed in the database", len(items))
+                if len(items) > 1:
+                    # Isolate the statement that broke the batch; the others still land.
+                    for item in items:
+                        self._reset(item)
+                        self._commit_single(item)
+                    return
+                items[0].error = Unavailable(f"the database refused the write: {exc.orig}")
+
+    def _commit_single(self, item: _Item) -> None:
+        try:
+            self._commit_locked([item])
+        except CreditBankError as exc:
+            item.error = exc
+        except DBAPIError as exc:
+            item.error = Unavailable(f"the database refused the write: {exc.orig}")
+
+    @staticmethod
+    def _reset(item: _Item) -> None:
+        item.index = item.entry = item.receipt = item.error = None
+        item.duplicate = False
+        item.derived = []
+
+    def _commit_locked(self, items: list[_Item]) -> None:
+        for item in items:
+            self._reset(item)
+        with self.engine.connect().execution_options(**WRITE) as conn:
+            with conn.begin():
+                new_size, note, cache = self._sequence(conn, items)
+            with conn.begin():
+                self._attach_receipts(conn, items, new_size, note, cache)
+
+    def _sequence(
+        self, conn: Connection, items: list[_Item]
+    ) -> tuple[int, str | None, dict[merkle.NodeId, bytes]]:
+        state = store.read_state(conn, for_update=True)
+        if state is None:
+            raise Unavailable("the ledger is not initialized; run `creditbank init`")
+        last = parse_time(state.integrated_at, field="integrated_at")
+        now = max(self.clock(), last)  # integrated times never run backwards
+        ctx = BatchContext(conn, now, format_time(now), state.size)
+        seen = self._prefetch_idempotency(conn, items)
+        rows: list[_Row] = []
+        for item in items:
+            signed = item.signed
+            try:
+                key = (signed.actor, signed.idem_key)
+                digest = signed.statement_hash()
+                if key in seen:
+                    idx, original = seen[key]
+                    if original != digest:
+                        raise Conflict(
+                            f"id {signed.idem_key!r} was already used by {signed.actor} "
+                            "for a different statement",
+                            field="statement.id",
+                            index=idx,
+                        )
+                    item.index, item.duplicate = idx, True
+                    continue
+                handler = self._handler(signed.kind)
+                self._check_author(ctx, signed)
+                handler.check(ctx, signed)
+                data = encode_entry(signed, ctx.integrated_at)
+            except CreditBankError as exc:
+                item.error = exc
+                continue
+            item.index, item.entry = self._log(ctx, rows, signed, data, digest), data
+            seen[key] = (item.index, digest)
+            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed))
+        if not rows:
+            return state.size, None, {}
+        frontier = store.lookup_nodes(conn, merkle.range_nodes(0, state.size))
+        created, new_frontier = merkle.append_leaves(
+            state.size, frontier, [r.leaf_hash for r in rows]
+        )
+        new_size = state.size + len(rows)
+        root = merkle.hash_range(list(new_frontier.values()))
+        conn.execute(insert(tables.log_entries), [r.__dict__ for r in rows])
+        conn.execute(
+            insert(store.N), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in created]
+        )
+        note = sign_checkpoint(
+            Checkpoint(self.origin, new_size, root), self.origin, self.log_key.private_key
+        )
+        conn.execute(insert(store.C).values(size=new_size, root_hash=root, note=note))
+        conn.execute(
+            update(tables.log_state)
+            .where(tables.log_state.c.id == 1)
+            .values(size=new_size, root_hash=root, integrated_at=ctx.integrated_at)
+        )
+        cache = dict(frontier)
+        cache.update(created)
+        return new_size, note, cache
+
+    def _log(
+        self,
+        ctx: BatchContext,
+        rows: list[_Row],
+        signed: SignedStatement,
+        data: bytes,
+        digest: bytes,
+    ) -> int:
+        idx = ctx.next_index
+        rows.append(
+            _Row(
+                idx,
+                signed.kind,
+                signed.actor,
+                signed.idem_key,
+                digest,
+                merkle.leaf_hash(data),
+                data,
+            )
+        )
+        ctx.next_index += 1
+        return idx
+
+    def _derive(
+        self, ctx: BatchContext, rows: list[_Row], derivations: list[Derivation]
+    ) -> list[int]:
+        """Log the decisions a statement triggered (and theirs, depth first)."""
+        logged: list[int] = []
+        pending = list(reversed(derivations))
+        while pending:
+            d = pending.pop()
+            statement = {
+                "kind": d.kind,
+                "actor": LOG_ACTOR,
+                "id": f"{d.kind}@{ctx.next_index}",
+                "body": {**d.body, "derived_from": list(d.derived_from)},
+            }
+            signed = sign_statement(statement, self.log_key)
+            data = encode_entry(signed, ctx.integrated_at)
+            idx = self._log(ctx, rows, signed, data, signed.statement_hash())
+            logged.append(idx)
+            follow = self._handler(d.kind).apply(ctx, idx, signed)
+            pending.extend(reversed(follow))
+        return logged
+
+    def _handler(self, kind: str) -> KindHandler:
+        handler = self.handlers.get(kind)
+        if handler is None:
+            raise InvalidInput(f"unknown kind {kind!r}", field="statement.kind")
+        return handler
+
+    def _check_author(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        """Actor active, key the actor's and active now, signature valid."""
+        if signed.actor == LOG_ACTOR:
+            raise InvalidInput("only the log itself writes as 'log'", field="statement.actor")
+        if ctx.next_index == 0:
+            public_key = _self_registered_key(signed)
+        else:
+            actor = ctx.actor(signed.actor)
+            if actor is None:
+                raise BadSignature(f"unknown actor {signed.actor!r}", field="statement.actor")
+            if actor.status != "active":
+                raise KeyRevoked(f"actor {signed.actor} is {actor.status}", field="statement.actor")
+            key = ctx.key(signed.key_id)
+            if key is None or key.actor_id != signed.actor:
+                raise BadSignature(
+                    f"key {signed.key_id} is not a key of {signed.actor}", field="key_id"
+                )
+            if key.revoked_index is not None:
+                raise KeyRevoked(
+                    f"key {signed.key_id} was revoked at index {key.revoked_index}",
+                    field="key_id",
+                )
+            public_key = key.public_key
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key).verify(
+                signed.signature, signed.statement_bytes()
+            )
+        except InvalidSignature as exc:
+            raise BadSignature(
+                "the signature does not verify over the statement's canonical bytes",
+                field="signature",
+            ) from exc
+
+    @staticmethod
+    def _prefetch_idempotency(
+        conn: Connection, items: list[_Item]
+    ) -> dict[tuple[str, str | None], tuple[int, bytes]]:
+        keys = list({(i.signed.actor, i.signed.idem_key) for i in items})
+        t = tables.log_entries
+        seen: dict[tuple[str, str | None], tuple[int, bytes]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = conn.execute(
+                select(t.c.actor, t.c.idem_key, t.c.idx, t.c.statement_hash).where(
+                    store.pairs_in(t.c.actor, t.c.idem_key, chunk)
+                )
+            )
+            for actor, idem_key, idx, digest in rows:
+                seen[(actor, idem_key)] = (idx, bytes(digest))
+        return seen
+
+    def _attach_receipts(
+        self,
+        conn: Connection,
+        items: list[_Item],
+        size: int,
+        note: str | None,
+        cache: dict[merkle.NodeId, bytes],
+    ) -> None:
+        fresh = [
+            (i.index, i)
+            for i in items
+            if i.error is None and i.index is not None and not i.duplicate
+        ]
+        if fresh:
+            assert note is not None
+            proofs = store.inclusion_proofs(conn, [index for index, _ in fresh], size, cache)
+            for (index, item), proof in zip(fresh, proofs, strict=True):
+                assert item.entry is not None
+                item.receipt = format_receipt(Receipt(index, tuple(proof), note, item.entry))
+        for item in items:
+            if item.duplicate and item.index is not None:
+                item.entry = store.entry_data(conn, item.index)
+                item.receipt = receipt_for(conn, item.index, original=True)
+
+
+def _self_registered_key(signed: SignedStatement) -> bytes:
+    """The key a log's first entry (the authority registering itself) is signed with."""
+    if signed.kind != "actor.registered":
+        raise InvalidInput(
+            "the first entry must be the authority registering itself", field="statement.kind"
+        )
+    value = signed.body.get("public_key")
+    try:
+        key = base64.b64decode(str(value), validate=True)
+    except ValueError as exc:
+        raise InvalidInput("public_key must be base64", field="statement.body.public_key") from exc
+    if len(key) != 32:
+        raise InvalidInput("an Ed25519 public key is 32 bytes", field="statement.body.public_key")
+    return key
+
+
+def receipt_for(conn: Connection, index: int, *, original: bool = False) -> str:
+    """A tlog-proof receipt for entry ``index``: against the checkpoint that first covered
+    it (``original``, byte-identical to the one handed out at append) or the latest."""
+    size, note = (
+        store.checkpoint_covering(conn, index) if original else store.latest_checkpoint(conn)
+    )
+    data = store.entry_data(conn, index)
+    proof = store.inclusion_proof(conn, index, size)
+    return format_receipt(Receipt(index, tuple(proof), note, data))

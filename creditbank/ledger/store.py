@@ -1,0 +1,192 @@
+"""Reads and writes of the ledger tables: state, tree nodes, entries, checkpoints, proofs.
+
+Every proof is O(log n) node reads in one query: the tree's complete subtrees are stored
+by (level, index) and each proof element is the hash of a leaf range made of at most
+~log2(n) of them (see creditbank.tlog.merkle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import Column, ColumnElement, Connection, and_, func, or_, select
+
+from creditbank.db import tables
+from creditbank.errors import IntegrityFailure, InvalidInput, NotFound
+from creditbank.tlog import merkle
+from creditbank.tlog.merkle import NodeId
+
+E = tables.log_entries
+N = tables.tree_nodes
+C = tables.checkpoints
+S = tables.log_state
+
+
+@dataclass(frozen=True)
+class State:
+    size: int
+    root_hash: bytes
+    integrated_at: str
+
+
+def read_state(conn: Connection, *, for_update: bool = False) -> State | None:
+    query = select(S.c.size, S.c.root_hash, S.c.integrated_at).where(S.c.id == 1)
+    if for_update and conn.dialect.name != "sqlite":
+        # PostgreSQL: the row lock is the sequencer's mutex across processes.
+        # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return None if row is None else State(row.size, row.root_hash, row.integrated_at)
+
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def pairs_in(
+    first: Column[A], second: Column[B], pairs: Iterable[tuple[A, B]]
+) -> ColumnElement[bool]:
+    """``(first, second) IN pairs`` written as ``(first = x AND second IN (...)) OR ...``,
+    a form both SQLite and PostgreSQL answer from the composite index (SQLite scans the
+    table for a row-value IN)."""
+    grouped: dict[A, list[B]] = {}
+    for a, b in pairs:
+        grouped.setdefault(a, []).append(b)
+    return or_(*(and_(first == a, second.in_(bs)) for a, bs in grouped.items()))
+
+
+def read_nodes(conn: Connection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
+    wanted = list(dict.fromkeys(ids))
+    found: dict[NodeId, bytes] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = conn.execute(
+            select(N.c.level, N.c.idx, N.c.hash).where(pairs_in(N.c.level, N.c.idx, chunk))
+        )
+        for level, idx, h in rows:
+            found[(level, idx)] = bytes(h)
+    return found
+
+
+def lookup_nodes(
+    conn: Connection, ids: Sequence[NodeId], cached: Mapping[NodeId, bytes] | None = None
+) -> dict[NodeId, bytes]:
+    """Hashes for ``ids``, from ``cached`` first; a missing node is an integrity failure."""
+    have = dict(cached or {})
+    missing = [n for n in ids if n not in have]
+    if missing:
+        have.update(read_nodes(conn, missing))
+    for n in ids:
+        if n not in have:
+            raise IntegrityFailure(f"tree node {n} is missing from storage")
+    return have
+
+
+def _ranges_hashes(
+    conn: Connection, ranges: Sequence[tuple[int, int]], cached: Mapping[NodeId, bytes] | None
+) -> list[bytes]:
+    nodes = lookup_nodes(conn, merkle.nodes_for_ranges(ranges), cached)
+    return merkle.hashes_for_ranges(ranges, nodes.__getitem__)
+
+
+def inclusion_proofs(
+    conn: Connection, indexes: Sequence[int], size: int, cached: Mapping[NodeId, bytes]
+) -> list[list[bytes]]:
+    """Inclusion proofs for many entries of one tree with one storage read at most (the
+    sequencer's receipts for a batch)."""
+    shapes = [merkle.inclusion_proof_ranges(i, size) for i in indexes]
+    nodes = lookup_nodes(conn, merkle.nodes_for_ranges(r for rs in shapes for r in rs), cached)
+    return [merkle.hashes_for_ranges(rs, nodes.__getitem__) for rs in shapes]
+
+
+def tree_size(conn: Connection) -> int:
+    state = read_state(conn)
+    return 0 if state is None else state.size
+
+
+def _check_size(conn: Connection, size: int, field: str) -> None:
+    current = tree_size(conn)
+    if not 0 <= size <= current:
+        raise InvalidInput(f"{field}={size} is outside the log (size {current})", field=field)
+
+
+def inclusion_proof(
+    conn: Connection, index: int, size: int, cached: Mapping[NodeId, bytes] | None = None
+) -> list[bytes]:
+    _check_size(conn, size, "size")
+    if not 0 <= index < size:
+        raise InvalidInput(f"index {index} is not in a tree of size {size}", field="index")
+    return _ranges_hashes(conn, merkle.inclusion_proof_ranges(index, size), cached)
+
+
+def consistency_proof(conn: Connection, first: int, second: int) -> list[bytes]:
+    _check_size(conn, second, "second")
+    if not 0 <= first <= second:
+        raise InvalidInput(f"first={first} must be between 0 and second={second}", field="first")
+    return _ranges_hashes(conn, merkle.consistency_proof_ranges(first, second), None)
+
+
+def root_at(conn: Connection, size: int) -> bytes:
+    _check_size(conn, size, "size")
+    return merkle.hash_range(list(lookup_nodes(conn, merkle.range_nodes(0, size)).values()))
+
+
+def latest_checkpoint(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(C.c.size, C.c.note).order_by(C.c.size.desc()).limit(1)).first()
+    if row is None:
+        raise NotFound("the log has no checkpoint yet; run `creditbank init`")
+    return row.size, row.note
+
+
+def checkpoint_covering(conn: Connection, index: int) -> tuple[int, str]:
+    """The first checkpoint that covered entry ``index`` (its original receipt's)."""
+    row = conn.execute(
+        select(C.c.size, C.c.note).where(C.c.size > index).order_by(C.c.size).limit(1)
+    ).first()
+    if row is None:
+        raise NotFound(f"no checkpoint covers entry {index}", field="index")
+    return row.size, row.note
+
+
+def entry_data(conn: Connection, index: int) -> bytes:
+    row = conn.execute(select(E.c.data).where(E.c.idx == index)).first()
+    if row is None:
+        raise NotFound(f"no entry at index {index}", field="index")
+    return bytes(row.data)
+
+
+def entries_range(conn: Connection, start: int, end: int) -> list[bytes]:
+    rows = conn.execute(select(E.c.data).where(E.c.idx >= start, E.c.idx < end).order_by(E.c.idx))
+    return [bytes(r.data) for r in rows]
+
+
+def node_run(conn: Connection, level: int, start: int, count: int) -> list[bytes]:
+    rows = conn.execute(
+        select(N.c.hash)
+        .where(N.c.level == level, N.c.idx >= start, N.c.idx < start + count)
+        .order_by(N.c.idx)
+    )
+    return [bytes(r.hash) for r in rows]
+
+
+def iter_entries(conn: Connection, batch: int = 2000) -> Iterator[tuple[int, bytes, bytes]]:
+    """(index, data, stored leaf hash) in index order, streamed in pages."""
+    last = -1
+    while True:
+        rows = conn.execute(
+            select(E.c.idx, E.c.data, E.c.leaf_hash)
+            .where(E.c.idx > last)
+            .order_by(E.c.idx)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield r.idx, bytes(r.data), bytes(r.leaf_hash)
+        last = rows[-1].idx
+
+
+def count_entries(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(E)).scalar_one())

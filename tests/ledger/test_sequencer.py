@@ -1,0 +1,205 @@
+"""The sequencer: consecutive indexes, receipts, idempotency, keys, refusal writes nothing."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from creditbank.bank import Bank
+from creditbank.errors import BadSignature, Conflict, EntryTooLarge, InvalidInput, KeyRevoked
+from creditbank.ledger import store
+from creditbank.ledger.entry import SignedStatement, sign_statement
+from creditbank.ledger.sequencer import Appended
+from creditbank.tlog import merkle
+from creditbank.verify import verify_receipt
+from tests.factories import b64, notice, post_notice, register
+
+
+def size(bank: Bank) -> int:
+    with bank.engine.connect() as conn:
+        return store.tree_size(conn)
+
+
+def test_init_logs_the_trust_root(bank: Bank) -> None:
+    assert size(bank) == 2
+    with bank.engine.connect() as conn:
+        first = store.entry_data(conn, 0)
+    assert b'"actor_id":"authority"' in first
+    assert b'"role":"authority"' in first
+
+
+def test_append_returns_a_receipt_that_verifies_offline(bank: Bank) -> None:
+    key = register(bank, "prov-a")
+    result = post_notice(bank, "prov-a", key, text="course catalogue open")
+    assert result.index == 3 and not result.duplicate
+    verified = verify_receipt(result.receipt, bank.verifier_key)
+    assert verified.index == 3
+    assert verified.entry_bytes == result.entry
+    assert verified.entry["statement"]["body"] == {"text": "course catalogue open"}
+    assert verified.checkpoint.size == 4
+
+
+def test_batch_gets_consecutive_indexes_and_one_checkpoint(bank: Bank) -> None:
+    key = register(bank, "prov-a")
+    results = bank.ledger.append_many([notice("prov-a", key) for _ in range(50)])
+    assert all(isinstance(r, Appended) for r in results)
+    indexes = [r.index for r in results if isinstance(r, Appended)]
+    assert indexes == list(range(3, 53))
+    with bank.engine.connect() as conn:
+        assert store.latest_checkpoint(conn)[0] == 53
+        assert store.checkpoint_covering(conn, 3)[0] == 53
+        leaves = [merkle.leaf_hash(d) for d in store.entries_range(conn, 0, 53)]
+        assert store.root_at(conn, 53) == merkle.root_from_leaves(leaves)
+
+
+def test_reposting_returns_the_original_receipt(bank: Bank) -> None:
+    key = register(bank, "prov-a")
+    statement = notice("prov-a", key, sid="same-id")
+    first = bank.ledger.append(statement)
+    post_notice(bank, "prov-a", key)  # the log grows in between
+    again = bank.ledger.append(statement)
+    assert again.duplicate and again.index == first.index
+    assert again.receipt == first.receipt
+    assert size(bank) == 5
+
+
+def test_same_id_with_other_bytes_is_a_conflict_and_writes_nothing(bank: Bank) -> None:
+    key = register(bank, "prov-a")
+    bank.ledger.append(notice("prov-a", key, sid="x", text="one"))
+    before = size(bank)
+    with pytest.raises(Conflict) as err:
+        bank.ledger.append(notice("prov-a", key, sid="x", text="two"))
+    assert err.value.field == "statement.id"
+    assert size(bank) == before
+
+
+def test_same_id_twice_in_one_batch(bank: Bank) -> None:
+    key = register(bank, "prov-a")
+    a, b, c = bank.ledger.append_many(
+        [
+            notice("prov-a", key, sid="dup", text="one"),
+            notice("prov-a", key, sid="dup", text="one"),
+            notice("prov-a", key, sid="dup", text="two"),
+        ]
+    )
+    assert isinstance(a, Appended) and isinstance(b, Appended)
+    assert b.duplicate and b.index == a.index
+    assert isinstance(c, Conflict)
+
+
+def test_refused_items_do_not_stop_the_batch(bank: Bank) -> None:
+    key = register(bank, "prov-a")
+    good = notice("prov-a", key)
+    forged = SignedStatement(dict(notice("prov-a", key).statement, id="forged"), key.key_id, good.signature)
+    results = bank.ledger.append_many([good, forged, notice("prov-a", key)])
+    assert isinstance(results[0], Appended) and isinstance(results[2], Appended)
+    assert isinstance(results[1], BadSignature)
+    assert [r.index for r in results if isinstance(r, Appended)] == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error", "field"),
+    [
+        (lambda s, k, o: SignedStatement(s.statement, k.key_id, bytes(64)), BadSignature, "signature"),
+        (lambda s, k, o: sign_statement(s.statement, o), BadSignature, "key_id"),
+        (
+            lambda s, k, o: sign_statement(dict(s.statement, actor="nobody"), k),
+            BadSignature,
+            "statement.actor",
+        ),
+        (
+            lambda s, k, o: sign_statement(dict(s.statement, kind="made.up"), k),
+            InvalidInput,
+            "statement.kind",
+        ),
+        (
+            lambda s, k, o: sign_statement(dict(s.statement, body={"text": "x" * 70000}), k),
+            EntryTooLarge,
+            "statement.body",
+        ),
+        (
+            lambda s, k, o: sign_statement(dict(s.statement, body={"text": 1}), k),
+            InvalidInput,
+            "statement.body.text",
+        ),
+        (
+            lambda s, k, o: sign_statement(dict(s.statement, actor="log"), k),
+            InvalidInput,
+            "statement.actor",
+        ),
+    ],
+    ids=["zero-signature", "unknown-key", "unknown-actor", "unknown-kind", "over-64KiB", "bad-body", "as-the-log"],
+)
+def test_bad_statements_are_refused_and_write_nothing(bank: Bank, mutate, error, field) -> None:  # type: ignore[no-untyped-def]
+    key = register(bank, "prov-a")
+    from creditbank.keys import KeyPair
+
+    other = KeyPair.generate("stranger")
+    before = size(bank)
+    with pytest.raises(error) as err:
+        bank.ledger.append(mutate(notice("prov-a", key), key, other))
+    assert err.value.field == field
+    assert size(bank) == before
+
+
+def test_rotation_and_revocation(bank: Bank) -> None:
+    from creditbank.keys import KeyPair
+
+    old = register(bank, "prov-a")
+    kept = post_notice(bank, "prov-a", old)
+    new = KeyPair.generate("prov-a")
+    bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "key.added",
+                "actor": "prov-a",
+                "id": "rot",
+                "body": {"actor_id": "prov-a", "public_key": b64(new.public_key)},
+            },
+            old,
+        )
+    )
+    bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "key.revoked",
+                "actor": "prov-a",
+                "id": "rev",
+                "body": {"actor_id": "prov-a", "key_id": old.key_id, "reason": "rotation"},
+            },
+            new,
+        )
+    )
+    before = size(bank)
+    with pytest.raises(KeyRevoked):
+        post_notice(bank, "prov-a", old)
+    assert size(bank) == before
+    post_notice(bank, "prov-a", new)
+    # what the old key signed while active still verifies
+    assert verify_receipt(kept.receipt, bank.verifier_key).index == kept.index
+
+
+def test_only_the_authority_registers_actors(bank: Bank) -> None:
+    from creditbank.errors import Forbidden
+    from creditbank.keys import KeyPair
+
+    key = register(bank, "prov-a")
+    intruder = KeyPair.generate("x")
+    with pytest.raises(Forbidden):
+        bank.ledger.append(
+            sign_statement(
+                {
+                    "kind": "actor.registered",
+                    "actor": "prov-a",
+                    "id": "r",
+                    "body": {
+                        "actor_id": "prov-b",
+                        "role": "provider",
+                        "name": "b",
+                        "public_key": base64.b64encode(intruder.public_key).decode(),
+                    },
+                },
+                key,
+            )
+        )
