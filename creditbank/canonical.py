@@ -22,24 +22,28 @@ def _reject_floats(value: object, path: str) -> None:
     if type(value) in _SCALARS:
         return
     if isinstance(value, float):
-        raise InvalidInput(f"floats are not allowed on the ledger (at {path or '/'})", field=path)
+        raise InvalidInput(
+            "floats are not allowed on the ledger: send integers or decimal strings",
+            field=path or "body",
+        )
     if isinstance(value, Mapping):
         for key, item in value.items():
             if type(item) not in _SCALARS:
-                _reject_floats(item, f"{path}/{key}")
+                _reject_floats(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             if type(item) not in _SCALARS:
-                _reject_floats(item, f"{path}/{i}")
+                _reject_floats(item, f"{path}.{i}" if path else str(i))
 
 
-def canonical_bytes(value: Mapping[str, Any]) -> bytes:
-    """RFC 8785 bytes of a JSON object; raises InvalidInput for floats or non-JSON values."""
-    _reject_floats(value, "")
+def canonical_bytes(value: Mapping[str, Any], *, field: str = "") -> bytes:
+    """RFC 8785 bytes of a JSON object; raises InvalidInput for floats or non-JSON values,
+    naming the offending member as a dotted path under ``field``."""
+    _reject_floats(value, field)
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"value cannot be canonicalized: {exc}") from exc
+        raise InvalidInput(f"value cannot be canonicalized: {exc}", field=field or "body") from exc
 
 
 def canonical_object(fields: Mapping[str, Any], embedded: Mapping[str, bytes]) -> bytes:

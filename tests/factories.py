@@ -41,7 +41,9 @@ def register(bank: Bank, actor_id: str, role: str = "provider", name: str | None
     return key
 
 
-def notice(actor: str, key: KeyPair, text: str = "hello", sid: str | None = None) -> SignedStatement:
+def notice(
+    actor: str, key: KeyPair, text: str = "hello", sid: str | None = None
+) -> SignedStatement:
     return sign_statement(
         {
             "kind": "notice.published",

@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from creditbank.bank import Bank
 
 
-def get_bank(request: Request) -> Bank:
+async def get_bank(request: Request) -> Bank:
+    # async: a sync dependency would cost a thread-pool hop on every request
     bank: Bank = request.app.state.bank
     return bank
 

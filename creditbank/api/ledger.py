@@ -73,9 +73,9 @@ def verifier_key(bank: BankDep) -> Response:
     response_model=AppendedOut,
     responses={200: {"model": AppendedOut, "description": "idempotent re-post"}},
 )
-def append_statement(payload: StatementIn, bank: BankDep) -> JSONResponse:
+async def append_statement(payload: StatementIn, bank: BankDep) -> JSONResponse:
     """Log a signed statement; answers with its receipt once it is durable and checkpointed."""
-    return appended_response(bank.ledger.append(payload.to_signed()))
+    return appended_response(await bank.ledger.append_async(payload.to_signed()))
 
 
 @router.get("/entries/{index}")

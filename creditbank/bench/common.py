@@ -128,3 +128,68 @@ def server(settings: Settings) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    latencies: list[float]
+    statuses: list[int]
+    first_error: str
+
+
+def post_load(base: str, path: str, bodies: Sequence[bytes], clients: int) -> LoadResult:
+    """POST each body once from ``clients`` concurrent keep-alive connections.
+
+    A deliberately small HTTP/1.1 client on asyncio streams: the load generator shares
+    the machine's two cores with the server, so it must cost far less than the server
+    per request (a full-featured client would measure itself, not the server).
+    """
+    import asyncio
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    latencies: list[float] = []
+    statuses: list[int] = []
+    errors: list[str] = []
+    queue = list(reversed(bodies))
+
+    async def one_client() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while queue:
+                body = queue.pop()
+                head = (
+                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                ).encode()
+                t0 = time.perf_counter()
+                writer.write(head + body)
+                await writer.drain()
+                status_line = await reader.readline()
+                length = 0
+                while True:
+                    line = await reader.readline()
+                    if line in (b"\r\n", b""):
+                        break
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value.strip())
+                payload = await reader.readexactly(length)
+                latencies.append(time.perf_counter() - t0)
+                status = int(status_line.split()[1])
+                statuses.append(status)
+                if status >= 300 and not errors:
+                    errors.append(f"{status} {payload[:200]!r}")
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async def main() -> float:
+        start = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        return time.perf_counter() - start
+
+    seconds = asyncio.run(main())
+    return LoadResult(seconds, latencies, statuses, errors[0] if errors else "")

@@ -8,18 +8,26 @@ the audit rate.
 
 from __future__ import annotations
 
+import base64
+import json
 import random
-import threading
 import time
 from pathlib import Path
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from sqlalchemy import Engine, insert
 
 from creditbank.bank import Bank, init_bank
-from creditbank.bench.common import Figure, median, percentile, render, server, throwaway_settings
+from creditbank.bench.common import (
+    Figure,
+    median,
+    percentile,
+    post_load,
+    render,
+    server,
+    throwaway_settings,
+)
 from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
@@ -50,8 +58,6 @@ def ed25519_verify_rate(seconds: float = 1.0) -> float:
 
 def _register_bench_actor(bank: Bank, actor_id: str) -> KeyPair:
     key = KeyPair.generate(actor_id)
-    import base64
-
     bank.ledger.append(
         sign_statement(
             {
@@ -99,49 +105,26 @@ def batched_append_rate(bank: Bank, key: KeyPair, n: int) -> float:
 def http_append(
     settings: Settings, key: KeyPair, n: int, clients: int = 32
 ) -> tuple[float, float, float]:
-    """(entries/s, p50 ms, p99 ms) for ``n`` signed posts from ``clients`` threads."""
-    import base64
-
-    payloads = [
-        {
-            "statement": dict(s.statement),
-            "key_id": s.key_id,
-            "signature": base64.b64encode(s.signature).decode(),
-        }
+    """(entries/s, p50 ms, p99 ms) for ``n`` signed posts from ``clients`` connections."""
+    bodies = [
+        json.dumps(
+            {
+                "statement": dict(s.statement),
+                "key_id": s.key_id,
+                "signature": base64.b64encode(s.signature).decode(),
+            }
+        ).encode()
         for s in _statements("prov-bench", key, n, "http")
     ]
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    cursor = iter(range(n))
-
     with server(settings) as base:
-
-        def client() -> None:
-            with httpx.Client(base_url=base, timeout=60) as http:
-                while True:
-                    with lock:
-                        i = next(cursor, None)
-                    if i is None:
-                        return
-                    t0 = time.perf_counter()
-                    r = http.post("/v1/ledger/entries", json=payloads[i])
-                    dt = time.perf_counter() - t0
-                    with lock:
-                        latencies.append(dt)
-                        if r.status_code != 201:
-                            errors.append(f"{r.status_code} {r.text[:200]}")
-
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        start = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - start
-    if errors:
-        raise RuntimeError(f"{len(errors)} HTTP appends failed, first: {errors[0]}")
-    return n / elapsed, median(latencies) * 1000, percentile(latencies, 99) * 1000
+        result = post_load(base, "/v1/ledger/entries", bodies, clients)
+    if result.first_error or any(s != 201 for s in result.statuses):
+        raise RuntimeError(f"HTTP appends failed, first: {result.first_error}")
+    return (
+        n / result.seconds,
+        median(result.latencies) * 1000,
+        percentile(result.latencies, 99) * 1000,
+    )
 
 
 def build_synthetic_tree(engine: Engine, size: int) -> None:

@@ -84,7 +84,7 @@ class SignedStatement:
 
     @cached_property
     def _canonical(self) -> bytes:
-        return canonical_bytes(self.statement)
+        return canonical_bytes(self.statement, field="statement")
 
     def statement_bytes(self) -> bytes:
         """The RFC 8785 bytes the author signed (computed once)."""

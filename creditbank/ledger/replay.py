@@ -11,15 +11,21 @@ import base64
 import binascii
 import json
 from collections import deque
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection
 
-from creditbank.canonical import canonical_bytes
 from creditbank.errors import CreditBankError
-from creditbank.ledger.entry import LOG_ACTOR, SCHEMA_VERSION, SignedStatement, parse_time
+from creditbank.ledger.entry import (
+    LOG_ACTOR,
+    SignedStatement,
+    check_statement_shape,
+    encode_entry,
+    parse_time,
+)
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
 
 
@@ -40,21 +46,19 @@ class Replayer:
         self.handlers = handlers
         self.next_index = 0
         self.last_time = ""
+        # One context for the whole replay, so its actor and key caches live across entries.
+        self.ctx = BatchContext(conn, datetime(1970, 1, 1, tzinfo=UTC), "", 0, replaying=True)
         # decisions the rules derived that the following entries must match, in order
         self.expected: deque[tuple[int, Derivation]] = deque()
 
     def feed(self, index: int, data: bytes) -> None:
         if index != self.next_index:
             raise ReplayFinding(self.next_index, "entry is missing (indexes must be consecutive)")
-        entry = self._parse(index, data)
-        signed = SignedStatement(entry["statement"], entry["key_id"], self._sig(index, entry))
-        ctx = BatchContext(
-            self.conn,
-            parse_time(entry["integrated_at"], field="integrated_at"),
-            entry["integrated_at"],
-            index,
-            replaying=True,
-        )
+        signed, integrated_at = self._parse(index, data)
+        ctx = self.ctx
+        ctx.now = parse_time(integrated_at, field="integrated_at")
+        ctx.integrated_at = integrated_at
+        ctx.next_index = index
         handler = self.handlers.get(signed.kind)
         if handler is None:
             raise ReplayFinding(index, f"unknown kind {signed.kind!r}")
@@ -77,7 +81,7 @@ class Replayer:
         if self.expected:
             raise ReplayFinding(self.next_index, "the log ends before a derived decision")
 
-    def _parse(self, index: int, data: bytes) -> dict[str, Any]:
+    def _parse(self, index: int, data: bytes) -> tuple[SignedStatement, str]:
         try:
             entry = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -91,20 +95,27 @@ class Replayer:
             "integrated_at",
         }:
             raise ReplayFinding(index, "entry does not have the entry fields")
+        statement, integrated_at = entry["statement"], entry["integrated_at"]
+        if not isinstance(statement, dict) or not isinstance(integrated_at, str):
+            raise ReplayFinding(index, "malformed statement or integration time")
+        if not isinstance(entry["key_id"], str):
+            raise ReplayFinding(index, "malformed key id")
+        signed = SignedStatement(statement, entry["key_id"], self._sig(index, entry))
         try:
-            canonical = canonical_bytes(entry)
+            check_statement_shape(statement)
+            # Re-encoding from the parsed parts must give back the stored bytes exactly:
+            # RFC 8785 form, the schema version, and the entry's kind = its statement's.
+            canonical = encode_entry(signed, integrated_at)
         except CreditBankError as exc:
-            raise ReplayFinding(index, f"entry cannot be canonicalized: {exc.detail}") from exc
+            raise ReplayFinding(index, f"malformed entry: {exc.detail}") from exc
         if canonical != data:
-            raise ReplayFinding(index, "entry bytes are not RFC 8785 canonical")
-        if entry["v"] != SCHEMA_VERSION or not isinstance(entry["statement"], dict):
-            raise ReplayFinding(index, "unknown schema version or malformed statement")
-        if entry["statement"].get("kind") != entry["kind"]:
-            raise ReplayFinding(index, "entry kind differs from its statement's kind")
-        if not isinstance(entry["integrated_at"], str) or entry["integrated_at"] < self.last_time:
+            raise ReplayFinding(
+                index, "entry bytes are not the canonical encoding of its statement"
+            )
+        if integrated_at < self.last_time:
             raise ReplayFinding(index, "integrated_at runs backwards")
-        self.last_time = entry["integrated_at"]
-        return entry
+        self.last_time = integrated_at
+        return signed, integrated_at
 
     @staticmethod
     def _sig(index: int, entry: dict[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ callers (imports, benchmarks) hand whole batches to ``append_many``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import queue
@@ -129,14 +130,21 @@ class Ledger:
 
     # --- public API ---------------------------------------------------------------
 
-    def append(self, signed: SignedStatement, timeout: float = 60.0) -> Appended:
-        """Append one statement through group commit; raises CreditBankError if refused."""
+    def submit(self, signed: SignedStatement) -> Future[Appended]:
+        """Queue one statement for group commit; the future holds its outcome."""
         check_statement_shape(signed.statement)
         self._ensure_thread()
-        item = _Item(signed, Future())
-        self._queue.put(item)
-        assert item.future is not None
-        return item.future.result(timeout=timeout)
+        future: Future[Appended] = Future()
+        self._queue.put(_Item(signed, future))
+        return future
+
+    def append(self, signed: SignedStatement, timeout: float = 60.0) -> Appended:
+        """Append one statement through group commit; raises CreditBankError if refused."""
+        return self.submit(signed).result(timeout=timeout)
+
+    async def append_async(self, signed: SignedStatement) -> Appended:
+        """``append`` for event-loop callers: waits without holding a worker thread."""
+        return await asyncio.wrap_future(self.submit(signed))
 
     def append_many(
         self, statements: Sequence[SignedStatement]

@@ -32,7 +32,8 @@ def test_init_logs_the_trust_root(bank: Bank) -> None:
 def test_append_returns_a_receipt_that_verifies_offline(bank: Bank) -> None:
     key = register(bank, "prov-a")
     result = post_notice(bank, "prov-a", key, text="course catalogue open")
-    assert result.index == 3 and not result.duplicate
+    assert result.index == 3
+    assert not result.duplicate
     verified = verify_receipt(result.receipt, bank.verifier_key)
     assert verified.index == 3
     assert verified.entry_bytes == result.entry
@@ -59,7 +60,8 @@ def test_reposting_returns_the_original_receipt(bank: Bank) -> None:
     first = bank.ledger.append(statement)
     post_notice(bank, "prov-a", key)  # the log grows in between
     again = bank.ledger.append(statement)
-    assert again.duplicate and again.index == first.index
+    assert again.duplicate
+    assert again.index == first.index
     assert again.receipt == first.receipt
     assert size(bank) == 5
 
@@ -83,17 +85,22 @@ def test_same_id_twice_in_one_batch(bank: Bank) -> None:
             notice("prov-a", key, sid="dup", text="two"),
         ]
     )
-    assert isinstance(a, Appended) and isinstance(b, Appended)
-    assert b.duplicate and b.index == a.index
+    assert isinstance(a, Appended)
+    assert isinstance(b, Appended)
+    assert b.duplicate
+    assert b.index == a.index
     assert isinstance(c, Conflict)
 
 
 def test_refused_items_do_not_stop_the_batch(bank: Bank) -> None:
     key = register(bank, "prov-a")
     good = notice("prov-a", key)
-    forged = SignedStatement(dict(notice("prov-a", key).statement, id="forged"), key.key_id, good.signature)
+    forged = SignedStatement(
+        dict(notice("prov-a", key).statement, id="forged"), key.key_id, good.signature
+    )
     results = bank.ledger.append_many([good, forged, notice("prov-a", key)])
-    assert isinstance(results[0], Appended) and isinstance(results[2], Appended)
+    assert isinstance(results[0], Appended)
+    assert isinstance(results[2], Appended)
     assert isinstance(results[1], BadSignature)
     assert [r.index for r in results if isinstance(r, Appended)] == [3, 4]
 
@@ -101,7 +108,11 @@ def test_refused_items_do_not_stop_the_batch(bank: Bank) -> None:
 @pytest.mark.parametrize(
     ("mutate", "error", "field"),
     [
-        (lambda s, k, o: SignedStatement(s.statement, k.key_id, bytes(64)), BadSignature, "signature"),
+        (
+            lambda s, k, o: SignedStatement(s.statement, k.key_id, bytes(64)),
+            BadSignature,
+            "signature",
+        ),
         (lambda s, k, o: sign_statement(s.statement, o), BadSignature, "key_id"),
         (
             lambda s, k, o: sign_statement(dict(s.statement, actor="nobody"), k),
@@ -129,7 +140,15 @@ def test_refused_items_do_not_stop_the_batch(bank: Bank) -> None:
             "statement.actor",
         ),
     ],
-    ids=["zero-signature", "unknown-key", "unknown-actor", "unknown-kind", "over-64KiB", "bad-body", "as-the-log"],
+    ids=[
+        "zero-signature",
+        "unknown-key",
+        "unknown-actor",
+        "unknown-kind",
+        "over-64KiB",
+        "bad-body",
+        "as-the-log",
+    ],
 )
 def test_bad_statements_are_refused_and_write_nothing(bank: Bank, mutate, error, field) -> None:  # type: ignore[no-untyped-def]
     key = register(bank, "prov-a")

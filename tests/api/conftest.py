@@ -1,0 +1,44 @@
+"""HTTP tests go through httpx against the ASGI app, driven from sync tests by an anyio
+blocking portal (an event loop in a helper thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from creditbank.api.app import create_app
+from creditbank.bank import Bank
+
+
+class ASGIClient:
+    """A synchronous face on ``httpx.AsyncClient(transport=ASGITransport(app))``."""
+
+    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient) -> None:
+        self._portal = portal
+        self._client = client
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._portal.call(lambda: self._client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+
+@pytest.fixture
+def client(bank: Bank) -> Iterator[ASGIClient]:
+    app = create_app(bank)
+    with start_blocking_portal() as portal:
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bank.test"
+        )
+        try:
+            yield ASGIClient(portal, http)
+        finally:
+            portal.call(http.aclose)
