@@ -1,0 +1,117 @@
+"""The CLI: init, key, verify, audit, rebuild and demo, with their exit codes."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from creditbank.bank import open_bank
+from creditbank.cli.main import app
+from creditbank.ledger import reads
+from creditbank.settings import Settings
+from tests.factories import post_notice, register
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def initialized(tmp_path: Path, database_url: str) -> tuple[Path, str]:
+    data = tmp_path / "data"
+    code, out = run("init", "--data-dir", str(data), "--database-url", database_url)
+    assert code == 0, out
+    return data, database_url
+
+
+def test_init_creates_private_keys_and_prints_the_verifier_key(
+    initialized: tuple[Path, str],
+) -> None:
+    data, url = initialized
+    for name in ("log.key", "authority.key"):
+        mode = stat.S_IMODE((data / "keys" / name).stat().st_mode)
+        assert mode == 0o600
+    code, out = run("key", "--data-dir", str(data), "--database-url", url)
+    assert code == 0
+    assert out.startswith("creditbank.local/ledger+")
+    code, out = run("init", "--data-dir", str(data), "--database-url", url)
+    assert code == 1
+    assert "already holds a ledger" in out
+
+
+def test_verify_accepts_a_receipt_and_rejects_a_tampered_one(
+    initialized: tuple[Path, str], tmp_path: Path
+) -> None:
+    data, url = initialized
+    bank = open_bank(Settings(data_dir=data, database_url=url))
+    try:
+        key = register(bank, "prov-a")
+        appended = post_notice(bank, "prov-a", key, text="hello")
+        verifier_key = bank.verifier_key
+    finally:
+        bank.close()
+    receipt = tmp_path / "r.tlog-proof"
+    receipt.write_text(appended.receipt)
+    code, out = run("verify", str(receipt), "--key", verifier_key)
+    assert code == 0, out
+    assert f"entry {appended.index}" in out
+
+    keyfile = tmp_path / "log.pub"
+    keyfile.write_text(verifier_key + "\n")
+    assert run("verify", str(receipt), "--key", f"@{keyfile}")[0] == 0
+
+    tampered = tmp_path / "t.tlog-proof"
+    tampered.write_text(
+        appended.receipt.replace(f"index {appended.index}", f"index {appended.index - 1}")
+    )
+    code, out = run("verify", str(tampered), "--key", verifier_key)
+    assert code == 1
+    assert "verification failed" in out
+
+    code, out = run("verify", str(tmp_path / "missing.tlog-proof"), "--key", verifier_key)
+    assert code == 1
+    assert "cannot read" in out
+
+
+def test_audit_and_rebuild(initialized: tuple[Path, str]) -> None:
+    data, url = initialized
+    code, out = run("audit", "--data-dir", str(data), "--database-url", url)
+    assert code == 0, out
+    assert "audit OK: 2 entries" in out
+    code, out = run("rebuild", "--data-dir", str(data), "--database-url", url)
+    assert code == 0, out
+    assert "from 2 entries" in out
+
+
+def test_commands_on_a_missing_ledger_fail_cleanly(tmp_path: Path) -> None:
+    code, out = run("audit", "--data-dir", str(tmp_path / "nowhere"))
+    assert code == 1
+    assert "creditbank init" in out
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    code, out = run("demo", "--data-dir", str(target))
+    assert code == 0, out
+    assert "verifies offline" in out
+    assert "audit OK" in out
+    # re-running replaces the demo's own directory
+    assert run("demo", "--data-dir", str(target))[0] == 0
+    bank = open_bank(Settings(data_dir=target))
+    try:
+        assert "creditbank.local/ledger" in reads.checkpoint_note(bank.engine)
+    finally:
+        bank.close()
+
+
+def test_demo_refuses_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    code, out = run("demo", "--data-dir", str(tmp_path / "mine"))
+    assert code == 1
+    assert "not made by the demo" in out
