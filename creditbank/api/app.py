@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from creditbank import __version__
-from creditbank.api import ledger, tlog
+from creditbank.api import catalogue, ledger, tlog
 from creditbank.api.limits import BodySizeLimit
 from creditbank.api.problems import install_problem_handlers
 from creditbank.bank import Bank
@@ -33,5 +33,6 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(tlog.router)
     app.include_router(ledger.router)
+    app.include_router(catalogue.router)
     app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
     return app

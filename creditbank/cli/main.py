@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from creditbank.bank import init_bank, open_bank
+from creditbank.cli.catalogue import course_app, standards_app
 from creditbank.cli.common import (
     DatabaseUrl,
     DataDir,
@@ -29,6 +30,8 @@ bench_app = typer.Typer(
     help="Benchmarks (figures and ratios against baselines measured in the same run)."
 )
 app.add_typer(bench_app, name="bench")
+app.add_typer(standards_app, name="standards")
+app.add_typer(course_app, name="course")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Integer,
     LargeBinary,
     SmallInteger,
     String,
@@ -91,8 +92,83 @@ class ActorKey(SQLModel, table=True):
     revoked_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
+class PublishedStandard(SQLModel, table=True):
+    """Projection: every published version of every standard, with its full document."""
+
+    __tablename__ = "published_standards"
+
+    standard_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    version: str = Field(sa_column=Column(String(32), primary_key=True))
+    content_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    published_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class PublishedProgram(SQLModel, table=True):
+    """Projection: every published version of every program (the money rules of a year)."""
+
+    __tablename__ = "published_programs"
+
+    program_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    version: str = Field(sa_column=Column(String(32), primary_key=True))
+    year: int = Field(sa_column=Column(Integer, nullable=False))
+    content_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    published_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Course(SQLModel, table=True):
+    """Projection: a provider's course, registered against one unit of one standard level."""
+
+    __tablename__ = "courses"
+
+    provider: str = Field(sa_column=Column(String(64), primary_key=True))
+    course_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    standard_id: str = Field(sa_column=Column(String(64), nullable=False))
+    standard_version: str = Field(sa_column=Column(String(32), nullable=False))
+    level: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    unit_code: str = Field(sa_column=Column(String(32), nullable=False))
+    mode: str = Field(sa_column=Column(String(16), nullable=False))
+    hours_tenths: int = Field(sa_column=Column(Integer, nullable=False))
+    min_score: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    registered_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class CourseRecognition(SQLModel, table=True):
+    """Projection: the authority's recognitions of a course, each with its validity."""
+
+    __tablename__ = "course_recognitions"
+
+    recognized_index: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
+    )
+    provider: str = Field(sa_column=Column(String(64), nullable=False))
+    course_id: str = Field(sa_column=Column(String(64), nullable=False))
+    credits_tenths: int = Field(sa_column=Column(Integer, nullable=False))
+    valid_from: str = Field(sa_column=Column(String(40), nullable=False))
+    valid_until: str = Field(sa_column=Column(String(40), nullable=False))
+
+
+class CertifierStandard(SQLModel, table=True):
+    """Projection: the standards a certifying body is accredited for."""
+
+    __tablename__ = "certifier_standards"
+
+    actor_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    standard_id: str = Field(sa_column=Column(String(64), primary_key=True))
+
+
 APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
-PROJECTION_TABLES = ("actors", "actor_keys")
+PROJECTION_TABLES = (
+    "actors",
+    "actor_keys",
+    "certifier_standards",
+    "published_standards",
+    "published_programs",
+    "courses",
+    "course_recognitions",
+)
 
 
 def projection_tables() -> list[Table]:
@@ -112,3 +188,8 @@ checkpoints = _table(Checkpoint)
 log_state = _table(LogState)
 actors = _table(Actor)
 actor_keys = _table(ActorKey)
+published_standards = _table(PublishedStandard)
+published_programs = _table(PublishedProgram)
+courses = _table(Course)
+course_recognitions = _table(CourseRecognition)
+certifier_standards = _table(CertifierStandard)

@@ -32,6 +32,10 @@ class ActorRegistered(Body):
     role: Role
     name: str = Field(min_length=1, max_length=200)
     public_key: PublicKeyB64
+    standards: list[str] = Field(
+        default_factory=list,
+        description="For a certifying body: the standards it is accredited for.",
+    )
 
 
 class KeyAdded(Body):
@@ -89,6 +93,11 @@ class ActorRegisteredHandler:
         _require_authority(ctx, signed)
         if body.role == "authority":
             raise Forbidden("there is one authority per ledger", field="statement.body.role")
+        if body.standards and body.role != "certifier":
+            raise InvalidInput(
+                "only certifying bodies are accredited for standards",
+                field="statement.body.standards",
+            )
         if ctx.actor(body.actor_id) is not None:
             raise Conflict(
                 f"actor {body.actor_id} is already registered", field="statement.body.actor_id"
@@ -112,6 +121,12 @@ class ActorRegisteredHandler:
         )
         ctx.remember_actor(ActorState(body.actor_id, body.role, body.name, "active"))
         _add_key(ctx, index, body.actor_id, body.public_key)
+        for standard_id in sorted(set(body.standards)):
+            ctx.conn.execute(
+                tables.certifier_standards.insert().values(
+                    actor_id=body.actor_id, standard_id=standard_id
+                )
+            )
         return []
 
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from creditbank.catalogue.handlers import (
+    CourseRecognizedHandler,
+    CourseRegisteredHandler,
+    ProgramPublishedHandler,
+    StandardPublishedHandler,
+)
 from creditbank.ledger.actors import (
     ActorRegisteredHandler,
     KeyAddedHandler,
@@ -18,4 +24,8 @@ def default_handlers() -> dict[str, KindHandler]:
         "key.added": KeyAddedHandler(),
         "key.revoked": KeyRevokedHandler(),
         "notice.published": NoticeHandler(),
+        "standard.published": StandardPublishedHandler(),
+        "program.published": ProgramPublishedHandler(),
+        "course.registered": CourseRegisteredHandler(),
+        "course.recognized": CourseRecognizedHandler(),
     }

@@ -1,0 +1,2 @@
+"""The catalogue on the ledger: published standards and programs, courses and their
+recognition by the authority."""

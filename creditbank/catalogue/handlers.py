@@ -1,0 +1,310 @@
+"""Rules for the catalogue's entries.
+
+- ``standard.published`` / ``program.published`` (authority): the full document and its
+  content hash. A version is published once; a changed document needs a newer version, so
+  credits awarded under an old version never change.
+- ``course.registered`` (provider, for itself): a course against one unit of one level of
+  the latest published version of a standard, with mode, hours and passing rule.
+- ``course.recognized`` (authority): the course earns credits (default hours_tenths // 16)
+  between ``valid_from`` and ``valid_until``. A course worth 0 credits cannot be recognized.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StrictInt, StrictStr
+from sqlalchemy import select
+
+from creditbank.canonical import canonical_bytes
+from creditbank.db import tables
+from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from creditbank.ledger.bodies import Body, parse_body
+from creditbank.ledger.entry import SignedStatement, format_time, parse_time
+from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.standards.model import (
+    Standard,
+    check_standard,
+    content_hash,
+    parse_credits,
+)
+from creditbank.standards.program import Program, check_program
+
+CREDIT_HOURS_TENTHS = 16  # 16 study hours = 1.0 credit (rules.md), in tenths per tenth
+CourseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+HoursText = Annotated[StrictStr, Field(pattern=r"^(0|[1-9][0-9]{0,4})\.[0-9]$")]
+
+
+class StandardPublished(Body):
+    standard: dict[str, Any]
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ProgramPublished(Body):
+    program: dict[str, Any]
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class CourseRegistered(Body):
+    provider: str
+    course_id: CourseId
+    title: str = Field(min_length=1, max_length=200)
+    standard_id: str = Field(min_length=1, max_length=64)
+    level: StrictInt = Field(ge=1, le=5)
+    unit_code: str = Field(min_length=1, max_length=32)
+    mode: Literal["online", "offline", "workplace"]
+    hours: HoursText
+    min_score: StrictInt | None = Field(default=60, ge=0, le=100)
+
+
+class CourseRecognized(Body):
+    provider: str
+    course_id: CourseId
+    credits: StrictStr | None = None
+    valid_from: StrictStr
+    valid_until: StrictStr
+
+
+def semver_key(version: str) -> tuple[int, ...]:
+    """Order versions numerically (1.10.0 after 1.9.0)."""
+    return tuple(int(part) for part in version.split("-")[0].split("."))
+
+
+def _require_authority(ctx: BatchContext, signed: SignedStatement) -> None:
+    actor = ctx.actor(signed.actor)
+    if actor is None or actor.role != "authority":
+        raise Forbidden(f"only the authority may log {signed.kind}", field="statement.actor")
+
+
+def _violations_error(field: str, violations: list[Any]) -> InvalidInput:
+    first = violations[0]
+    path = f"{field}.{first.path}" if first.path else field
+    return InvalidInput(
+        f"{path}: {first.reason}"
+        + (f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""),
+        field=path,
+    )
+
+
+def _check_versioned(
+    ctx: BatchContext, table: Any, id_column: Any, doc_id: str, version: str, digest: str, what: str
+) -> None:
+    rows = ctx.conn.execute(
+        select(table.c.version, table.c.content_hash).where(id_column == doc_id)
+    ).all()
+    for row_version, row_hash in rows:
+        if row_version == version:
+            if row_hash == digest:
+                raise Conflict(
+                    f"{what} {doc_id} {version} is already published", field="statement.body"
+                )
+            raise Conflict(
+                f"{what} {doc_id} {version} was published with other content; "
+                "a changed document needs a new version",
+                field=f"statement.body.{what}.version",
+            )
+    newest = max((semver_key(v) for v, _ in rows), default=None)
+    if newest is not None and semver_key(version) <= newest:
+        raise RuleViolation(
+            f"{what} {doc_id} {version} is not newer than the published version",
+            field=f"statement.body.{what}.version",
+        )
+
+
+def _document_text(document: BaseModel) -> str:
+    return canonical_bytes(document.model_dump(mode="json")).decode()
+
+
+class StandardPublishedHandler:
+    def _parse(self, signed: SignedStatement) -> tuple[Standard, str]:
+        body = parse_body(StandardPublished, signed)
+        standard, violations = check_standard(body.standard)
+        if standard is None:
+            raise _violations_error("statement.body.standard", violations)
+        if content_hash(standard) != body.content_hash:
+            raise InvalidInput(
+                "content_hash is not the SHA-256 of the standard's canonical JSON",
+                field="statement.body.content_hash",
+            )
+        return standard, body.content_hash
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        _require_authority(ctx, signed)
+        standard, digest = self._parse(signed)
+        t = tables.published_standards
+        _check_versioned(ctx, t, t.c.standard_id, standard.id, standard.version, digest, "standard")
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        standard, digest = self._parse(signed)
+        ctx.conn.execute(
+            tables.published_standards.insert().values(
+                standard_id=standard.id,
+                version=standard.version,
+                content_hash=digest,
+                document=_document_text(standard),
+                published_index=index,
+            )
+        )
+        return []
+
+
+class ProgramPublishedHandler:
+    def _parse(self, signed: SignedStatement) -> tuple[Program, str]:
+        body = parse_body(ProgramPublished, signed)
+        program, violations = check_program(body.program)
+        if program is None:
+            raise _violations_error("statement.body.program", violations)
+        if content_hash(program) != body.content_hash:
+            raise InvalidInput(
+                "content_hash is not the SHA-256 of the program's canonical JSON",
+                field="statement.body.content_hash",
+            )
+        return program, body.content_hash
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        _require_authority(ctx, signed)
+        program, digest = self._parse(signed)
+        t = tables.published_programs
+        _check_versioned(ctx, t, t.c.program_id, program.id, program.version, digest, "program")
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        program, digest = self._parse(signed)
+        ctx.conn.execute(
+            tables.published_programs.insert().values(
+                program_id=program.id,
+                version=program.version,
+                year=program.year,
+                content_hash=digest,
+                document=_document_text(program),
+                published_index=index,
+            )
+        )
+        return []
+
+
+def latest_standard(ctx: BatchContext, standard_id: str) -> Standard | None:
+    """The newest published version of a standard, as the log holds it."""
+    t = tables.published_standards
+    rows = ctx.conn.execute(
+        select(t.c.version, t.c.document).where(t.c.standard_id == standard_id)
+    ).all()
+    if not rows:
+        return None
+    _, document = max(rows, key=lambda r: semver_key(r[0]))
+    return Standard.model_validate(json.loads(document))
+
+
+class CourseRegisteredHandler:
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(CourseRegistered, signed)
+        actor = ctx.actor(signed.actor)
+        if actor is None or actor.role != "provider":
+            raise Forbidden("only accredited providers register courses", field="statement.actor")
+        if body.provider != signed.actor:
+            raise Forbidden(
+                f"{signed.actor} cannot register a course for {body.provider}",
+                field="statement.body.provider",
+            )
+        standard = latest_standard(ctx, body.standard_id)
+        if standard is None:
+            raise NotFound(
+                f"no published standard {body.standard_id}", field="statement.body.standard_id"
+            )
+        level = standard.level(body.level)
+        if level is None:
+            raise InvalidInput(
+                f"{standard.id} has no level {body.level} (levels {list(standard.level_numbers)})",
+                field="statement.body.level",
+            )
+        if level.unit(body.unit_code) is None:
+            raise InvalidInput(
+                f"{standard.id} level {body.level} has no unit {body.unit_code}",
+                field="statement.body.unit_code",
+            )
+        if parse_credits(body.hours) == 0:
+            raise InvalidInput("study hours must be greater than 0.0", field="statement.body.hours")
+        t = tables.courses
+        exists = ctx.conn.execute(
+            select(t.c.course_id).where(
+                t.c.provider == body.provider, t.c.course_id == body.course_id
+            )
+        ).first()
+        if exists is not None:
+            raise Conflict(
+                f"course {body.course_id} is already registered", field="statement.body.course_id"
+            )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(CourseRegistered, signed)
+        standard = latest_standard(ctx, body.standard_id)
+        assert standard is not None  # check() found it in this same transaction
+        ctx.conn.execute(
+            tables.courses.insert().values(
+                provider=body.provider,
+                course_id=body.course_id,
+                title=body.title,
+                standard_id=standard.id,
+                standard_version=standard.version,
+                level=body.level,
+                unit_code=body.unit_code,
+                mode=body.mode,
+                hours_tenths=parse_credits(body.hours),
+                min_score=body.min_score,
+                registered_index=index,
+            )
+        )
+        return []
+
+
+def default_credits_tenths(hours_tenths: int) -> int:
+    """rules.md: credits_tenths = hours_tenths // 16 (16 study hours = 1.0 credit)."""
+    return hours_tenths // CREDIT_HOURS_TENTHS
+
+
+class CourseRecognizedHandler:
+    def _credits(self, ctx: BatchContext, body: CourseRecognized) -> int:
+        t = tables.courses
+        course = ctx.conn.execute(
+            select(t.c.hours_tenths).where(
+                t.c.provider == body.provider, t.c.course_id == body.course_id
+            )
+        ).first()
+        if course is None:
+            raise NotFound(
+                f"{body.provider} has no course {body.course_id}", field="statement.body.course_id"
+            )
+        if body.credits is None:
+            return default_credits_tenths(int(course.hours_tenths))
+        try:
+            return parse_credits(body.credits)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, field="statement.body.credits") from exc
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        _require_authority(ctx, signed)
+        body = parse_body(CourseRecognized, signed)
+        if self._credits(ctx, body) == 0:
+            raise RuleViolation(
+                "a course worth 0 credits cannot be recognized", field="statement.body.credits"
+            )
+        start = parse_time(body.valid_from, field="statement.body.valid_from")
+        end = parse_time(body.valid_until, field="statement.body.valid_until")
+        if end <= start:
+            raise InvalidInput(
+                "valid_until must be after valid_from", field="statement.body.valid_until"
+            )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(CourseRecognized, signed)
+        ctx.conn.execute(
+            tables.course_recognitions.insert().values(
+                recognized_index=index,
+                provider=body.provider,
+                course_id=body.course_id,
+                credits_tenths=self._credits(ctx, body),
+                valid_from=format_time(parse_time(body.valid_from, field="valid_from")),
+                valid_until=format_time(parse_time(body.valid_until, field="valid_until")),
+            )
+        )
+        return []

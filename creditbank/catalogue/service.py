@@ -1,0 +1,293 @@
+"""Catalogue services: publish the standards and programs, build course statements, and
+read the catalogue and courses back from their projections."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from creditbank.catalogue.handlers import semver_key
+from creditbank.db import tables
+from creditbank.errors import CreditBankError, NotFound
+from creditbank.keys import KeyPair
+from creditbank.ledger.actors import AUTHORITY
+from creditbank.ledger.entry import format_time, parse_time, sign_statement
+from creditbank.ledger.sequencer import Appended, Ledger
+from creditbank.standards.catalogue import Catalogue
+from creditbank.standards.model import Area, Standard, content_hash, format_credits
+from creditbank.standards.program import Program
+
+
+@dataclass
+class PublishReport:
+    published: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def publish_statement(document: Standard | Program) -> dict[str, Any]:
+    """The authority's statement publishing one standard or program version."""
+    what = "standard" if isinstance(document, Standard) else "program"
+    return {
+        "kind": f"{what}.published",
+        "actor": AUTHORITY,
+        "id": f"{what}:{document.id}@{document.version}",
+        "body": {what: document.model_dump(mode="json"), "content_hash": content_hash(document)},
+    }
+
+
+def publish_catalogue(ledger: Ledger, catalogue: Catalogue, authority: KeyPair) -> PublishReport:
+    """Log every standard and program version not yet on the ledger, in one batch.
+
+    Publishing an unchanged document again is a no-op (the same signed statement is an
+    idempotent re-post); a changed document under a published version is refused.
+    """
+    documents: list[Standard | Program] = [*catalogue.standards, *catalogue.programs]
+    statements = [sign_statement(publish_statement(d), authority) for d in documents]
+    report = PublishReport()
+    for document, outcome in zip(documents, ledger.append_many(statements), strict=True):
+        name = f"{document.id}@{document.version}"
+        if isinstance(outcome, CreditBankError):
+            report.refused.append((name, outcome.detail))
+        elif outcome.duplicate:
+            report.unchanged.append(name)
+        else:
+            report.published.append(name)
+    return report
+
+
+def course_registration(
+    provider: str,
+    course_id: str,
+    *,
+    title: str,
+    standard_id: str,
+    level: int,
+    unit_code: str,
+    mode: str,
+    hours: str,
+    min_score: int | None = 60,
+) -> dict[str, Any]:
+    """A provider's statement registering a course (min_score None: pass/fail only)."""
+    return {
+        "kind": "course.registered",
+        "actor": provider,
+        "id": f"course:{course_id}",
+        "body": {
+            "provider": provider,
+            "course_id": course_id,
+            "title": title,
+            "standard_id": standard_id,
+            "level": level,
+            "unit_code": unit_code,
+            "mode": mode,
+            "hours": hours,
+            "min_score": min_score,
+        },
+    }
+
+
+def course_recognition(
+    provider: str,
+    course_id: str,
+    *,
+    valid_from: datetime,
+    valid_until: datetime,
+    credits: str | None = None,
+    ref: str = "1",
+) -> dict[str, Any]:
+    """The authority's statement recognizing a course (credits None: the default formula)."""
+    body: dict[str, Any] = {
+        "provider": provider,
+        "course_id": course_id,
+        "valid_from": format_time(valid_from),
+        "valid_until": format_time(valid_until),
+    }
+    if credits is not None:
+        body["credits"] = credits
+    return {
+        "kind": "course.recognized",
+        "actor": AUTHORITY,
+        "id": f"recognize:{provider}/{course_id}#{ref}",
+        "body": body,
+    }
+
+
+def append_signed(ledger: Ledger, statement: dict[str, Any], key: KeyPair) -> Appended:
+    return ledger.append(sign_statement(statement, key))
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _standard_from_document(document: str) -> Standard:
+    return Standard.model_validate(json.loads(document))
+
+
+def published_standards(engine: Engine) -> list[tuple[Standard, str, int]]:
+    """The newest published version of each standard: (standard, hash, log index)."""
+    t = tables.published_standards
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                t.c.standard_id, t.c.version, t.c.content_hash, t.c.document, t.c.published_index
+            )
+        ).all()
+    newest: dict[str, Any] = {}
+    for row in rows:
+        best = newest.get(row.standard_id)
+        if best is None or semver_key(row.version) > semver_key(best.version):
+            newest[row.standard_id] = row
+    return [
+        (_standard_from_document(r.document), r.content_hash, r.published_index)
+        for _, r in sorted(newest.items())
+    ]
+
+
+def list_standards(
+    engine: Engine,
+    *,
+    occupation: str | None = None,
+    level: int | None = None,
+    area: Area | None = None,
+) -> list[dict[str, Any]]:
+    """Summaries of the published standards matching every filter given."""
+    published = published_standards(engine)
+    catalogue = Catalogue(tuple(s for s, _, _ in published))
+    keep = {s.id for s in catalogue.find(occupation=occupation, level=level, area=area)}
+    return [
+        {
+            "id": s.id,
+            "version": s.version,
+            "title_zh": s.title_zh,
+            "title_en": s.title_en,
+            "occupation_code": s.occupation_code,
+            "areas": list(s.areas),
+            "levels": list(s.level_numbers),
+            "content_hash": digest,
+            "published_index": index,
+        }
+        for s, digest, index in published
+        if s.id in keep
+    ]
+
+
+def get_standard(engine: Engine, standard_id: str) -> dict[str, Any]:
+    """The newest published version of one standard in full, with its version history."""
+    t = tables.published_standards
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.version, t.c.content_hash, t.c.document, t.c.published_index).where(
+                t.c.standard_id == standard_id
+            )
+        ).all()
+    if not rows:
+        raise NotFound(f"no published standard {standard_id}", field="standard_id")
+    rows = sorted(rows, key=lambda r: semver_key(r.version))
+    newest = rows[-1]
+    return {
+        "standard": json.loads(newest.document),
+        "content_hash": newest.content_hash,
+        "published_index": newest.published_index,
+        "versions": [
+            {
+                "version": r.version,
+                "content_hash": r.content_hash,
+                "published_index": r.published_index,
+            }
+            for r in rows
+        ],
+    }
+
+
+def list_programs(engine: Engine) -> list[dict[str, Any]]:
+    t = tables.published_programs
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                t.c.program_id,
+                t.c.version,
+                t.c.year,
+                t.c.content_hash,
+                t.c.document,
+                t.c.published_index,
+            ).order_by(t.c.year, t.c.program_id)
+        ).all()
+    return [
+        {
+            "program": json.loads(r.document),
+            "content_hash": r.content_hash,
+            "published_index": r.published_index,
+        }
+        for r in rows
+    ]
+
+
+def course_status(
+    recognitions: list[tuple[str, str, int]], now: datetime
+) -> tuple[str, int | None]:
+    """``registered`` (never recognized), ``recognized`` (a recognition covers now),
+    ``not_yet_valid`` or ``expired``; with the credits of the recognition in force."""
+    if not recognitions:
+        return "registered", None
+    covering = [
+        credits
+        for start, end, credits in recognitions
+        if parse_time(start, field="valid_from") <= now < parse_time(end, field="valid_until")
+    ]
+    if covering:
+        return "recognized", covering[-1]
+    if all(parse_time(start, field="valid_from") > now for start, _, _ in recognitions):
+        return "not_yet_valid", None
+    return "expired", None
+
+
+def list_courses(engine: Engine, provider: str, now: datetime) -> list[dict[str, Any]]:
+    """A provider's courses with their recognition status at ``now``."""
+    c, r = tables.courses, tables.course_recognitions
+    with engine.connect() as conn:
+        courses = conn.execute(
+            select(c).where(c.c.provider == provider).order_by(c.c.course_id)
+        ).all()
+        recs = conn.execute(
+            select(r.c.course_id, r.c.valid_from, r.c.valid_until, r.c.credits_tenths)
+            .where(r.c.provider == provider)
+            .order_by(r.c.recognized_index)
+        ).all()
+    by_course: dict[str, list[tuple[str, str, int]]] = {}
+    for rec in recs:
+        by_course.setdefault(rec.course_id, []).append(
+            (rec.valid_from, rec.valid_until, rec.credits_tenths)
+        )
+    out = []
+    for course in courses:
+        status, credits = course_status(by_course.get(course.course_id, []), now)
+        out.append(
+            {
+                "provider": course.provider,
+                "course_id": course.course_id,
+                "title": course.title,
+                "standard_id": course.standard_id,
+                "standard_version": course.standard_version,
+                "level": course.level,
+                "unit_code": course.unit_code,
+                "mode": course.mode,
+                "hours": format_credits(course.hours_tenths),
+                "min_score": course.min_score,
+                "pass_fail_only": course.min_score is None,
+                "status": status,
+                "credits": None if credits is None else format_credits(credits),
+                "registered_index": course.registered_index,
+                "recognitions": [
+                    {"valid_from": a, "valid_until": b, "credits": format_credits(n)}
+                    for a, b, n in by_course.get(course.course_id, [])
+                ],
+            }
+        )
+    return out

@@ -1,0 +1,222 @@
+"""`creditbank standards ...` and `creditbank course ...`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from creditbank.bank import open_bank
+from creditbank.catalogue import service
+from creditbank.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    cli_errors,
+    console,
+    err_console,
+    make_settings,
+)
+from creditbank.errors import InvalidInput
+from creditbank.keys import read_key_file
+from creditbank.ledger.entry import parse_time
+from creditbank.standards.catalogue import load_catalogue, validate_catalogue
+from creditbank.standards.model import Area
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+standards_app = typer.Typer(
+    help="The competency standards and programs (standards/).", no_args_is_help=True
+)
+course_app = typer.Typer(
+    help="Courses: registration by providers, recognition by the authority.", no_args_is_help=True
+)
+
+Root = Annotated[Path, typer.Option("--root", help="Project directory holding standards/.")]
+
+
+@standards_app.command("validate")
+@cli_errors
+def validate(root: Root = PROJECT_ROOT) -> None:
+    """Check every standard and program file; list each problem (file, field, reason)."""
+    problems = validate_catalogue(root)
+    for p in problems:
+        err_console.print(str(p), highlight=False, soft_wrap=True)
+    if problems:
+        err_console.print(f"[red]{len(problems)} problem(s)[/red]")
+        raise typer.Exit(1)
+    catalogue = load_catalogue(root)
+    console.print(f"OK: {len(catalogue.standards)} standards, {len(catalogue.programs)} programs")
+
+
+@standards_app.command("list")
+@cli_errors
+def list_(
+    root: Root = PROJECT_ROOT,
+    occupation: Annotated[
+        str | None, typer.Option(help="Occupation code or its leading part.")
+    ] = None,
+    level: Annotated[int | None, typer.Option(min=1, max=5)] = None,
+    area: Annotated[Area | None, typer.Option()] = None,
+) -> None:
+    """List the standards in standards/ (filters: occupation, level, area)."""
+    catalogue = load_catalogue(root)
+    table = Table(title="AI vocational competency standards")
+    for col in ("id", "version", "title", "occupation", "levels", "areas"):
+        table.add_column(col)
+    found = catalogue.find(occupation=occupation, level=level, area=area)
+    for s in found:
+        table.add_row(
+            s.id,
+            s.version,
+            f"{s.title_zh} / {s.title_en}",
+            s.occupation_code or "-",
+            ",".join(str(n) for n in s.level_numbers),
+            ",".join(s.areas),
+        )
+    console.print(table)
+    console.print(f"{len(found)} of {len(catalogue.standards)} standards")
+
+
+@standards_app.command("show")
+@cli_errors
+def show(standard_id: str, root: Root = PROJECT_ROOT) -> None:
+    """Print one standard as JSON."""
+    standard = load_catalogue(root).standard(standard_id)
+    if standard is None:
+        raise InvalidInput(
+            f"no standard {standard_id} in {root / 'standards'}", field="standard_id"
+        )
+    print(json.dumps(standard.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+@standards_app.command("publish")
+@cli_errors
+def publish(
+    root: Root = PROJECT_ROOT, data_dir: DataDir = None, database_url: DatabaseUrl = None
+) -> None:
+    """Log each new standard and program version (unchanged ones are a no-op)."""
+    catalogue = load_catalogue(root)
+    bank = open_bank(make_settings(data_dir, database_url))
+    try:
+        report = service.publish_catalogue(bank.ledger, catalogue, bank.authority_key())
+    finally:
+        bank.close()
+    console.print(f"published {len(report.published)}, unchanged {len(report.unchanged)}")
+    for name, reason in report.refused:
+        err_console.print(f"[red]refused[/red] {name}: {reason}", highlight=False)
+    if report.refused:
+        raise typer.Exit(1)
+
+
+@course_app.command("register")
+@cli_errors
+def register(
+    provider: Annotated[str, typer.Option(help="The provider's actor id.")],
+    key: Annotated[Path, typer.Option(help="The provider's key file.")],
+    course_id: Annotated[str, typer.Option(help="Provider-unique course id.")],
+    title: Annotated[str, typer.Option()],
+    standard: Annotated[str, typer.Option(help="Standard id.")],
+    level: Annotated[int, typer.Option()],
+    unit: Annotated[str, typer.Option(help="Unit code.")],
+    mode: Annotated[str, typer.Option(help="online, offline or workplace.")],
+    hours: Annotated[str, typer.Option(help="Study hours, one decimal, e.g. 32.0.")],
+    min_score: Annotated[int | None, typer.Option(help="Passing score 0-100.")] = 60,
+    pass_fail: Annotated[bool, typer.Option(help="Pass/fail only (no minimum score).")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Register a course, signed with the provider's key."""
+    statement = service.course_registration(
+        provider,
+        course_id,
+        title=title,
+        standard_id=standard,
+        level=level,
+        unit_code=unit,
+        mode=mode,
+        hours=hours,
+        min_score=None if pass_fail else min_score,
+    )
+    bank = open_bank(make_settings(data_dir, database_url))
+    try:
+        result = service.append_signed(bank.ledger, statement, read_key_file(key))
+    finally:
+        bank.close()
+    console.print(f"registered {provider}/{course_id} at index {result.index}")
+
+
+@course_app.command("recognize")
+@cli_errors
+def recognize(
+    provider: Annotated[str, typer.Option()],
+    course_id: Annotated[str, typer.Option()],
+    credits: Annotated[
+        str | None, typer.Option(help="Credits, e.g. 2.0 (default hours/16).")
+    ] = None,
+    valid_from: Annotated[str | None, typer.Option(help="RFC 3339 (default now).")] = None,
+    valid_until: Annotated[str | None, typer.Option(help="RFC 3339 (default in 3 years).")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Recognize a provider's course as the authority."""
+    start = parse_time(valid_from, field="valid_from") if valid_from else datetime.now(UTC)
+    end = (
+        parse_time(valid_until, field="valid_until")
+        if valid_until
+        else start + timedelta(days=3 * 365)
+    )
+    bank = open_bank(make_settings(data_dir, database_url))
+    try:
+        statement = service.course_recognition(
+            provider,
+            course_id,
+            valid_from=start,
+            valid_until=end,
+            credits=credits,
+            ref=start.strftime("%Y%m%dT%H%M%S"),
+        )
+        result = service.append_signed(bank.ledger, statement, bank.authority_key())
+    finally:
+        bank.close()
+    console.print(f"recognized {provider}/{course_id} at index {result.index}")
+
+
+@course_app.command("list")
+@cli_errors
+def list_courses(provider: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """A provider's courses and their recognition status."""
+    bank = open_bank(make_settings(data_dir, database_url))
+    try:
+        courses = service.list_courses(bank.engine, provider, datetime.now(UTC))
+    finally:
+        bank.close()
+    table = Table(title=f"courses of {provider}")
+    for col in (
+        "course",
+        "title",
+        "standard",
+        "level",
+        "unit",
+        "mode",
+        "hours",
+        "status",
+        "credits",
+    ):
+        table.add_column(col)
+    for c in courses:
+        table.add_row(
+            c["course_id"],
+            c["title"],
+            c["standard_id"],
+            str(c["level"]),
+            c["unit_code"],
+            c["mode"],
+            c["hours"],
+            c["status"],
+            c["credits"] or "-",
+        )
+    console.print(table)
