@@ -47,7 +47,7 @@ def median(samples: Sequence[float]) -> float:
 def render(console: Console, title: str, figures: Sequence[Figure]) -> None:
     table = Table(title=title)
     for col in ("figure", "value", "unit", "target", "note"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for f in figures:
         value = f"{f.value:,.0f}" if f.value >= 100 else f"{f.value:,.3f}"
         table.add_row(f.name, value, f.unit, f.target, f.note)

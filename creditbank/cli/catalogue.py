@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from creditbank.bank import open_bank
@@ -66,7 +67,7 @@ def list_(
     catalogue = load_catalogue(root)
     table = Table(title="AI vocational competency standards")
     for col in ("id", "version", "title", "occupation", "levels", "areas"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     found = catalogue.find(occupation=occupation, level=level, area=area)
     for s in found:
         table.add_row(
@@ -107,7 +108,7 @@ def publish(
         bank.close()
     console.print(f"published {len(report.published)}, unchanged {len(report.unchanged)}")
     for name, reason in report.refused:
-        err_console.print(f"[red]refused[/red] {name}: {reason}", highlight=False)
+        err_console.print(f"[red]refused[/red] {name}: {escape(reason)}", highlight=False)
     if report.refused:
         raise typer.Exit(1)
 
@@ -206,7 +207,7 @@ def list_courses(provider: str, data_dir: DataDir = None, database_url: Database
         "status",
         "credits",
     ):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for c in courses:
         table.add_row(
             c["course_id"],

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from creditbank.errors import CreditBankError, VerificationError
 from creditbank.settings import Settings
@@ -48,11 +49,13 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except CreditBankError as exc:
-            where = f" [{exc.field}]" if exc.field else ""
-            err_console.print(f"[red]error{where}:[/red] {exc.detail}", highlight=False)
+            where = escape(f" [{exc.field}]") if exc.field else ""
+            err_console.print(f"[red]error{where}:[/red] {escape(exc.detail)}", highlight=False)
             raise typer.Exit(1) from exc
         except VerificationError as exc:
-            err_console.print(f"[red]verification failed:[/red] {exc}", highlight=False)
+            err_console.print(
+                f"[red]verification failed:[/red] {escape(str(exc))}", highlight=False
+            )
             raise typer.Exit(1) from exc
 
     return wrapper

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,13 @@ import typer
 from rich.table import Table
 
 from creditbank.bank import Bank, init_bank
+from creditbank.catalogue.service import (
+    course_recognition,
+    course_registration,
+    list_courses,
+    publish_catalogue,
+)
+from creditbank.cli.catalogue import PROJECT_ROOT
 from creditbank.cli.common import cli_errors, console, make_settings
 from creditbank.errors import Conflict
 from creditbank.keys import KeyPair
@@ -20,6 +28,7 @@ from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.standards.catalogue import load_catalogue
 from creditbank.verify import verify_receipt
 
 MARKER = ".creditbank-demo"
@@ -61,6 +70,9 @@ def demo(
             "bj-ai-training": ("provider", "Beijing AI Training Enterprise Co."),
             "bj-skills-cert": ("certifier", "Beijing Vocational Skills Certification Centre"),
         }
+        accredited = {
+            "bj-skills-cert": ["data-annotator", "ai-ethics-reviewer", "large-model-trainer"]
+        }
         keys: dict[str, KeyPair] = {}
         for actor_id, (role, name) in actors.items():
             keys[actor_id] = KeyPair.generate(actor_id)
@@ -75,10 +87,82 @@ def demo(
                         "role": role,
                         "name": name,
                         "public_key": base64.b64encode(keys[actor_id].public_key).decode(),
+                        **({"standards": accredited[actor_id]} if actor_id in accredited else {}),
                     },
                 },
                 authority,
             )
+        catalogue = load_catalogue(PROJECT_ROOT)
+        published = publish_catalogue(bank.ledger, catalogue, authority)
+        console.print(
+            f"published {len(catalogue.standards)} standards and {len(catalogue.programs)} "
+            f"programs ({len(published.published)} entries)"
+        )
+        now = bank.ledger.clock()
+        courses = [
+            (
+                "xuetangx",
+                "llm-fundamentals",
+                "Large-model fundamentals (MOOC)",
+                "large-model-trainer",
+                "online",
+            ),
+            (
+                "bj-ai-training",
+                "annotation-lab",
+                "Image annotation lab",
+                "data-annotator",
+                "offline",
+            ),
+            (
+                "bj-ai-training",
+                "ethics-casework",
+                "AI ethics casework",
+                "ai-ethics-reviewer",
+                "workplace",
+            ),
+        ]
+        for provider, course_id, title, standard_id, mode in courses:
+            standard = catalogue.standard(standard_id)
+            assert standard is not None
+            level = standard.levels[0]
+            _append(
+                bank,
+                course_registration(
+                    provider,
+                    course_id,
+                    title=title,
+                    standard_id=standard_id,
+                    level=level.level,
+                    unit_code=level.units[0].code,
+                    mode=mode,
+                    hours="48.0",
+                ),
+                keys[provider],
+            )
+            _append(
+                bank,
+                course_recognition(
+                    provider, course_id, valid_from=now, valid_until=now + timedelta(days=3 * 365)
+                ),
+                authority,
+            )
+        course_table = Table(title="recognized courses")
+        for col in ("provider", "course", "standard", "level", "unit", "mode", "credits", "status"):
+            course_table.add_column(col, overflow="fold")
+        for provider in ("xuetangx", "bj-ai-training"):
+            for c in list_courses(bank.engine, provider, bank.ledger.clock()):
+                course_table.add_row(
+                    provider,
+                    c["course_id"],
+                    c["standard_id"],
+                    str(c["level"]),
+                    c["unit_code"],
+                    c["mode"],
+                    c["credits"] or "-",
+                    c["status"],
+                )
+        console.print(course_table)
         receipt_entry = _append(
             bank,
             {
@@ -120,10 +204,12 @@ def demo(
         )
         table = Table(title="ledger entries")
         for col in ("index", "kind", "actor", "integrated at"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")
         size = int(reads.checkpoint_note(bank.engine).splitlines()[1])
         for i in range(size):
             entry = reads.entry_view(bank.engine, i)["entry"]
+            if entry["kind"] in ("standard.published", "program.published"):
+                continue  # summarized above
             table.add_row(
                 str(i), entry["kind"], entry["statement"]["actor"], entry["integrated_at"]
             )

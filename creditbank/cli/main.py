@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from creditbank.bank import init_bank, open_bank
@@ -115,7 +116,9 @@ def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
         bank.close()
     if not report.ok:
         where = "" if report.first_bad_index is None else f" at index {report.first_bad_index}"
-        err_console.print(f"[red]audit FAILED{where}:[/red] {report.problem}", highlight=False)
+        err_console.print(
+            f"[red]audit FAILED{where}:[/red] {escape(report.problem or '')}", highlight=False
+        )
         raise typer.Exit(1)
     rate = report.entries / report.seconds if report.seconds else 0.0
     console.print(
