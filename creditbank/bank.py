@@ -6,13 +6,16 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import Engine, insert
 
+from creditbank.access.tokens import TokenCache
+from creditbank.access.vault import MasterKey, load_master_key, write_master_key_file
 from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
-from creditbank.errors import Conflict, Unavailable
+from creditbank.errors import Conflict, InvalidInput, Unavailable
 from creditbank.keys import KeyPair, read_key_file, write_key_file
 from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
@@ -21,6 +24,7 @@ from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
 from creditbank.settings import Settings
 from creditbank.tlog import merkle
+from creditbank.tlog.note import is_valid_name
 
 
 @dataclass
@@ -31,8 +35,25 @@ class Bank:
     ledger: Ledger
 
     @property
+    def origin(self) -> str:
+        return self.settings.origin
+
+    @property
     def verifier_key(self) -> str:
         return self.log_key.verifier_key
+
+    @cached_property
+    def tokens(self) -> TokenCache:
+        """Recently checked bearer tokens (see TokenCache)."""
+        return TokenCache(self.settings.auth_cache_seconds)
+
+    @cached_property
+    def master_key(self) -> MasterKey:
+        """The key that wraps learners' data keys (from the environment or its file)."""
+        secret = self.settings.master_key
+        return load_master_key(
+            None if secret is None else secret.get_secret_value(), self.settings.master_key_path
+        )
 
     def authority_key(self) -> KeyPair:
         """The authority's signing key, present where the authority operates the CLI."""
@@ -53,7 +74,11 @@ def open_bank(
             "run `creditbank init` first"
         )
     log_key = read_key_file(settings.log_key_path)
+    # The origin is fixed at init as the log key's name; later settings cannot change it,
+    # or checkpoints would be signed under a name no verifier expects.
+    settings = settings.model_copy(update={"origin": log_key.name})
     engine = engine or make_engine(settings.resolved_database_url)
+    upgrade(engine)  # bring an existing database to the code's schema (idempotent)
     ledger = Ledger(
         engine,
         log_key,
@@ -71,6 +96,11 @@ def init_bank(
 ) -> Bank:
     """Create the data dir, database schema, log key and authority key, and log the trust
     root: the authority registering itself, then registering the log operator's key."""
+    if not is_valid_name(settings.origin) or "+" in settings.origin:
+        raise InvalidInput(
+            f"{settings.origin!r} is not a valid origin (a note key name: no spaces or '+')",
+            field="origin",
+        )
     if settings.log_key_path.exists():
         raise Conflict(
             f"{settings.data_dir} already holds a ledger ({settings.log_key_path} exists)",
@@ -94,6 +124,8 @@ def init_bank(
     authority = KeyPair.generate(AUTHORITY)
     write_key_file(settings.log_key_path, log_key)
     write_key_file(settings.authority_key_path, authority)
+    if settings.master_key is None and not settings.master_key_path.exists():
+        write_master_key_file(settings.master_key_path)
     bank = open_bank(settings, clock=clock, engine=engine)
     register = [
         (AUTHORITY, "authority", "Credit bank authority", authority),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +27,24 @@ class Settings(BaseSettings):
     batch_max_entries: int = Field(default=1024, ge=1, le=65536)
     batch_max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
     max_request_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 master key wrapping learners' data keys (else master_key_file).",
+    )
+    master_key_file: Path | None = Field(
+        default=None, description="Master key file (default <data_dir>/keys/master.key)."
+    )
+    token_days: int = Field(default=90, ge=1, le=3650, description="Organisation token lifetime.")
+    learner_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    auth_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long a server trusts a token it has checked (revocation elsewhere "
+        "takes effect within this time; 0 checks the database on every request).",
+    )
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     @property
     def resolved_database_url(self) -> str:
@@ -45,6 +63,10 @@ class Settings(BaseSettings):
     @property
     def authority_key_path(self) -> Path:
         return self.keys_dir / "authority.key"
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.keys_dir / "master.key"
 
 
 @lru_cache

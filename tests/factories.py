@@ -57,3 +57,29 @@ def notice(
 
 def post_notice(bank: Bank, actor: str, key: KeyPair, **kw: Any) -> Appended:
     return bank.ledger.append(notice(actor, key, **kw))
+
+
+def token_for(bank: Bank, actor_id: str, days: int = 30) -> str:
+    """A bearer token for a registered actor (its role looked up from the ledger)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from creditbank.access.tokens import create_token
+    from creditbank.db import tables
+
+    with bank.engine.connect() as conn:
+        role = conn.execute(select(tables.actors.c.role).where(tables.actors.c.id == actor_id)).scalar_one()
+    token, _, _ = create_token(
+        bank.engine,
+        role=role,
+        actor_id=actor_id,
+        label="test",
+        now=bank.ledger.clock(),
+        ttl=timedelta(days=days),
+    )
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from creditbank import __version__
-from creditbank.api import catalogue, ledger, tlog
+from creditbank.api import access, catalogue, ledger, tlog
 from creditbank.api.limits import BodySizeLimit
+from creditbank.api.policy import authorize
 from creditbank.api.problems import install_problem_handlers
 from creditbank.bank import Bank
 
@@ -28,11 +29,14 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
         version=__version__,
         summary="A vocational credit bank on a signed, append-only, verifiable ledger.",
         lifespan=lifespan,
+        # every route's roles come from one table (creditbank.api.policy)
+        dependencies=[Depends(authorize)],
     )
     app.state.bank = bank
     install_problem_handlers(app)
     app.include_router(tlog.router)
     app.include_router(ledger.router)
     app.include_router(catalogue.router)
+    app.include_router(access.router)
     app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
     return app

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from creditbank.access.tokens import Principal
 from creditbank.api.deps import BankDep
 from creditbank.api.ledger import StatementIn, appended_response
+from creditbank.api.policy import PrincipalDep, require_author
 from creditbank.catalogue import service
 from creditbank.errors import InvalidInput
 from creditbank.standards.model import Area
@@ -16,8 +18,11 @@ from creditbank.standards.model import Area
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 
 
-async def append_kind(bank: BankDep, payload: StatementIn, kind: str) -> JSONResponse:
+async def append_kind(
+    bank: BankDep, principal: Principal | None, payload: StatementIn, kind: str
+) -> JSONResponse:
     """Log a signed statement that must be of ``kind`` (a route per kind of write)."""
+    require_author(principal, payload.statement)
     if payload.statement.get("kind") != kind:
         raise InvalidInput(f"this endpoint takes {kind} statements", field="statement.kind")
     return appended_response(await bank.ledger.append_async(payload.to_signed()))
@@ -49,15 +54,19 @@ def list_programs(bank: BankDep) -> list[dict[str, Any]]:
 
 
 @router.post("/courses", status_code=201)
-async def register_course(payload: StatementIn, bank: BankDep) -> JSONResponse:
+async def register_course(
+    payload: StatementIn, bank: BankDep, principal: PrincipalDep
+) -> JSONResponse:
     """A provider registers a course (a signed ``course.registered`` statement)."""
-    return await append_kind(bank, payload, "course.registered")
+    return await append_kind(bank, principal, payload, "course.registered")
 
 
 @router.post("/courses/recognitions", status_code=201)
-async def recognize_course(payload: StatementIn, bank: BankDep) -> JSONResponse:
+async def recognize_course(
+    payload: StatementIn, bank: BankDep, principal: PrincipalDep
+) -> JSONResponse:
     """The authority recognizes a course (a signed ``course.recognized`` statement)."""
-    return await append_kind(bank, payload, "course.recognized")
+    return await append_kind(bank, principal, payload, "course.recognized")
 
 
 @router.get("/providers/{provider}/courses")

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from creditbank.api.deps import BankDep
+from creditbank.api.policy import PrincipalDep, require_author
 from creditbank.ledger import reads
 from creditbank.ledger.entry import SignedStatement, decode_signature
 from creditbank.ledger.sequencer import Appended
@@ -73,8 +74,11 @@ def verifier_key(bank: BankDep) -> Response:
     response_model=AppendedOut,
     responses={200: {"model": AppendedOut, "description": "idempotent re-post"}},
 )
-async def append_statement(payload: StatementIn, bank: BankDep) -> JSONResponse:
+async def append_statement(
+    payload: StatementIn, bank: BankDep, principal: PrincipalDep
+) -> JSONResponse:
     """Log a signed statement; answers with its receipt once it is durable and checkpointed."""
+    require_author(principal, payload.statement)
     return appended_response(await bank.ledger.append_async(payload.to_signed()))
 
 

@@ -138,7 +138,9 @@ class LoadResult:
     first_error: str
 
 
-def post_load(base: str, path: str, bodies: Sequence[bytes], clients: int) -> LoadResult:
+def post_load(
+    base: str, path: str, bodies: Sequence[bytes], clients: int, token: str | None = None
+) -> LoadResult:
     """POST each body once from ``clients`` concurrent keep-alive connections.
 
     A deliberately small HTTP/1.1 client on asyncio streams: the load generator shares
@@ -154,6 +156,7 @@ def post_load(base: str, path: str, bodies: Sequence[bytes], clients: int) -> Lo
     statuses: list[int] = []
     errors: list[str] = []
     queue = list(reversed(bodies))
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
 
     async def one_client() -> None:
         reader, writer = await asyncio.open_connection(host, port)
@@ -161,7 +164,7 @@ def post_load(base: str, path: str, bodies: Sequence[bytes], clients: int) -> Lo
             while queue:
                 body = queue.pop()
                 head = (
-                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}"
                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                 ).encode()
                 t0 = time.perf_counter()

@@ -12,12 +12,14 @@ import base64
 import json
 import random
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from sqlalchemy import Engine, insert
 
+from creditbank.access.tokens import create_token
 from creditbank.bank import Bank, init_bank
 from creditbank.bench.common import (
     Figure,
@@ -103,7 +105,7 @@ def batched_append_rate(bank: Bank, key: KeyPair, n: int) -> float:
 
 
 def http_append(
-    settings: Settings, key: KeyPair, n: int, clients: int = 32
+    settings: Settings, key: KeyPair, token: str, n: int, clients: int = 32
 ) -> tuple[float, float, float]:
     """(entries/s, p50 ms, p99 ms) for ``n`` signed posts from ``clients`` connections."""
     bodies = [
@@ -117,7 +119,7 @@ def http_append(
         for s in _statements("prov-bench", key, n, "http")
     ]
     with server(settings) as base:
-        result = post_load(base, "/v1/ledger/entries", bodies, clients)
+        result = post_load(base, "/v1/ledger/entries", bodies, clients, token)
     if result.first_error or any(s != 201 for s in result.statuses):
         raise RuntimeError(f"HTTP appends failed, first: {result.first_error}")
     return (
@@ -147,9 +149,7 @@ def build_synthetic_tree(engine: Engine, size: int) -> None:
                 id=1,
                 size=size,
                 root_hash=merkle.hash_range(list(frontier.values())),
-                integrated_at=format_time(
-                    __import__("datetime").datetime.now(__import__("datetime").UTC)
-                ),
+                integrated_at=format_time(datetime.now(UTC)),
             )
         )
 
@@ -199,7 +199,15 @@ def run_ledger_bench(
                 )
             )
             if http_entries:
-                http_rate, p50, p99 = http_append(settings, key, http_entries)
+                token, _, _ = create_token(
+                    bank.engine,
+                    role="provider",
+                    actor_id="prov-bench",
+                    label="benchmark",
+                    now=bank.ledger.clock(),
+                    ttl=timedelta(hours=1),
+                )
+                http_rate, p50, p99 = http_append(settings, key, token, http_entries)
                 figures.append(
                     Figure(
                         "HTTP append, 32 clients",
@@ -211,9 +219,7 @@ def run_ledger_bench(
                 )
                 figures.append(Figure("HTTP append latency p50", p50, "ms"))
                 figures.append(Figure("HTTP append latency p99", p99, "ms", "<= 250"))
-            report = audit.audit(
-                bank.engine, bank.verifier_key, settings.origin, default_handlers()
-            )
+            report = audit.audit(bank.engine, bank.verifier_key, bank.origin, default_handlers())
             if not report.ok:
                 raise RuntimeError(f"audit failed: {report.problem}")
             audit_rate = report.entries / report.seconds

@@ -63,7 +63,7 @@ def demo(
     try:
         authority = bank.authority_key()
         console.rule("creditbank demo")
-        console.print(f"ledger: {settings.data_dir}  origin: {settings.origin}")
+        console.print(f"ledger: {settings.data_dir}  origin: {bank.origin}")
         console.print(f"verifier key: {bank.verifier_key}", highlight=False, soft_wrap=True)
         actors = {
             "xuetangx": ("provider", "XuetangX online platform"),
@@ -221,9 +221,7 @@ def demo(
             f"receipt {receipt_path} verifies offline: entry {verified.index} "
             f"({verified.entry['kind']}) at tree size {verified.checkpoint.size}"
         )
-        report = audit_mod.audit(
-            bank.engine, bank.verifier_key, settings.origin, default_handlers()
-        )
+        report = audit_mod.audit(bank.engine, bank.verifier_key, bank.origin, default_handlers())
         if not report.ok:
             raise typer.Exit(1)
         console.print(f"audit OK: {report.entries} entries, {report.checkpoints} checkpoints")

@@ -19,6 +19,7 @@ from creditbank.cli.common import (
     err_console,
     make_settings,
 )
+from creditbank.cli.tokens import token_app
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger.registry import default_handlers
 
@@ -33,6 +34,7 @@ bench_app = typer.Typer(
 app.add_typer(bench_app, name="bench")
 app.add_typer(standards_app, name="standards")
 app.add_typer(course_app, name="course")
+app.add_typer(token_app, name="token")
 
 
 @app.command()
@@ -108,7 +110,7 @@ def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
             report = audit_mod.audit(
                 bank.engine,
                 bank.verifier_key,
-                bank.settings.origin,
+                bank.origin,
                 default_handlers(),
                 progress=lambda n: progress.update(task, completed=n),
             )
@@ -149,7 +151,10 @@ def verify(
     receipt: Annotated[Path, typer.Argument(help="A .tlog-proof receipt file.")],
     key: Annotated[str, typer.Option("--key", help="The log's verifier key string, or @FILE.")],
 ) -> None:
-    """Verify a receipt offline: checkpoint signature, inclusion proof, author's entry."""
+    """Verify a receipt offline: the checkpoint's signature and the entry's inclusion.
+
+    (Authorship needs the key registry: see creditbank.verify.verify_entry_signature.)
+    """
     from creditbank.errors import InvalidInput
     from creditbank.verify import verify_receipt
 

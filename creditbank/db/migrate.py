@@ -18,6 +18,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-        conn.commit()
+        if conn.dialect.name == "postgresql":
+            # Several server processes may start at once against one database.
+            conn.exec_driver_sql("SELECT pg_advisory_lock(72790501)")
+            conn.commit()
+        try:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+            conn.commit()
+        finally:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(72790501)")
+                conn.commit()

@@ -159,6 +159,82 @@ class CertifierStandard(SQLModel, table=True):
     standard_id: str = Field(sa_column=Column(String(64), primary_key=True))
 
 
+class LearnerAccount(SQLModel, table=True):
+    """Projection: learner accounts as the ledger knows them (account numbers only)."""
+
+    __tablename__ = "learner_accounts"
+
+    account: str = Field(sa_column=Column(String(13), primary_key=True))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    opened_by: str = Field(sa_column=Column(String(64), nullable=False))
+    opened_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LearnerEntry(SQLModel, table=True):
+    """Projection: which entries concern which learner (their history, their export)."""
+
+    __tablename__ = "learner_entries"
+
+    account: str = Field(sa_column=Column(String(13), primary_key=True))
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class LearnerVault(SQLModel, table=True):
+    """Off the ledger: a learner's personal data, sealed under a per-learner data key."""
+
+    __tablename__ = "learner_vault"
+
+    account: str = Field(sa_column=Column(String(13), primary_key=True))
+    id_lookup: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    wrapped_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    ciphertext: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created_at: str = Field(sa_column=Column(String(40), nullable=False))
+    erased_at: str | None = Field(default=None, sa_column=Column(String(40)))
+
+
+class LearnerCredential(SQLModel, table=True):
+    """Off the ledger: a learner's password hash, activation code hash and lockout state."""
+
+    __tablename__ = "learner_credentials"
+
+    account: str = Field(sa_column=Column(String(13), primary_key=True))
+    password_hash: str | None = Field(default=None, sa_column=Column(Text))
+    activation_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    activation_expires: str | None = Field(default=None, sa_column=Column(String(40)))
+    failed_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    locked_until: str | None = Field(default=None, sa_column=Column(String(40)))
+
+
+class ApiToken(SQLModel, table=True):
+    """Off the ledger: bearer tokens, stored only as SHA-256 hashes."""
+
+    __tablename__ = "api_tokens"
+
+    token_id: str = Field(sa_column=Column(String(16), primary_key=True))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    actor_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    account: str | None = Field(default=None, sa_column=Column(String(13)))
+    label: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: str = Field(sa_column=Column(String(40), nullable=False))
+    expires_at: str = Field(sa_column=Column(String(40), nullable=False))
+    revoked_at: str | None = Field(default=None, sa_column=Column(String(40)))
+
+
+class AuthEvent(SQLModel, table=True):
+    """Off the ledger: authentication failures and lockouts, without secrets."""
+
+    __tablename__ = "auth_events"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    at: str = Field(sa_column=Column(String(40), nullable=False))
+    event: str = Field(sa_column=Column(String(32), nullable=False))
+    subject: str | None = Field(default=None, sa_column=Column(String(64)))
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+
+
 APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
 PROJECTION_TABLES = (
     "actors",
@@ -168,6 +244,8 @@ PROJECTION_TABLES = (
     "published_programs",
     "courses",
     "course_recognitions",
+    "learner_accounts",
+    "learner_entries",
 )
 
 
@@ -193,3 +271,9 @@ published_programs = _table(PublishedProgram)
 courses = _table(Course)
 course_recognitions = _table(CourseRecognition)
 certifier_standards = _table(CertifierStandard)
+learner_accounts = _table(LearnerAccount)
+learner_entries = _table(LearnerEntry)
+learner_vault = _table(LearnerVault)
+learner_credentials = _table(LearnerCredential)
+api_tokens = _table(ApiToken)
+auth_events = _table(AuthEvent)

@@ -29,6 +29,9 @@ from creditbank.tlog.checkpoint import open_checkpoint
 from creditbank.tlog.note import parse_verifier_key
 
 Progress = Callable[[int], None]
+# One consistent snapshot for the whole audit while appends go on (SQLite's WAL readers
+# already see one).
+_SNAPSHOT = {"postgresql": {"isolation_level": "REPEATABLE READ"}}
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,9 @@ def audit(
         upgrade(scratch)
         try:
             with (
-                engine.connect() as conn,
+                engine.connect().execution_options(
+                    **_SNAPSHOT.get(engine.dialect.name, {})
+                ) as conn,
                 scratch.connect().execution_options(**WRITE) as sconn,
                 conn.begin(),
                 sconn.begin(),
@@ -121,6 +126,7 @@ def _audit(
 
     def check_checkpoint(cp_size: int, cp_root: bytes, note: str) -> None:
         nonlocal prev_cp, cp_count
+        flush()  # a bad stored node names its first leaf, before the root can only say "bad"
         root = merkle.hash_range(list(frontier.values())) if cp_size else merkle.EMPTY_ROOT
         try:
             cp = open_checkpoint(note, verifier, origin=origin)  # type: ignore[arg-type]

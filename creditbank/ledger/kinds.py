@@ -90,7 +90,9 @@ class BatchContext:
 
 
 class KindHandler(Protocol):
-    """Rules for one kind of entry."""
+    """Rules for one kind of entry. Handlers of decisions the log derives set a class
+    attribute ``derived = True``: replay matches those against what the rules derive
+    instead of re-checking them as statements."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         """Raise a CreditBankError if the statement must be refused."""

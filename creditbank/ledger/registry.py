@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from creditbank.access.handlers import (
+    AccountClosedHandler,
+    AccountErasedHandler,
+    AccountOpenedHandler,
+)
 from creditbank.catalogue.handlers import (
     CourseRecognizedHandler,
     CourseRegisteredHandler,
@@ -28,4 +33,7 @@ def default_handlers() -> dict[str, KindHandler]:
         "program.published": ProgramPublishedHandler(),
         "course.registered": CourseRegisteredHandler(),
         "course.recognized": CourseRecognizedHandler(),
+        "account.opened": AccountOpenedHandler(),
+        "account.closed": AccountClosedHandler(),
+        "account.erased": AccountErasedHandler(),
     }

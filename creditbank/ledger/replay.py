@@ -62,7 +62,7 @@ class Replayer:
         handler = self.handlers.get(signed.kind)
         if handler is None:
             raise ReplayFinding(index, f"unknown kind {signed.kind!r}")
-        if signed.actor == LOG_ACTOR:
+        if signed.actor == LOG_ACTOR and getattr(handler, "derived", False):
             self._match_derivation(index, signed)
         else:
             if self.expected:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -78,10 +79,23 @@ class Appended:
     derived: tuple[int, ...] = ()
 
 
+class SideEffect(Protocol):
+    """Off-ledger writes that must commit atomically with an operator statement (for
+    example the sealed personal data of a new learner account)."""
+
+    def check(self, conn: Connection) -> None:
+        """Raise a CreditBankError to refuse the statement; runs before it is logged."""
+
+    def apply(self, conn: Connection, index: int) -> None:
+        """Write, in the batch transaction, once the statement is logged at ``index``."""
+
+
 @dataclass
 class _Item:
     signed: SignedStatement
     future: Future[Appended] | None = None
+    operator: bool = False
+    side_effect: SideEffect | None = None
     index: int | None = None
     entry: bytes | None = None
     receipt: str | None = None
@@ -136,6 +150,20 @@ class Ledger:
         self._ensure_thread()
         future: Future[Appended] = Future()
         self._queue.put(_Item(signed, future))
+        return future
+
+    def submit_operator(
+        self, kind: str, sid: str, body: dict[str, Any], side_effect: SideEffect | None = None
+    ) -> Future[Appended]:
+        """Queue a statement the operator logs under its own key: an action the API
+        authenticated (a learner's, or an account opened on a learner's behalf)."""
+        signed = sign_statement(
+            {"kind": kind, "actor": LOG_ACTOR, "id": sid, "body": body}, self.log_key
+        )
+        check_statement_shape(signed.statement)
+        self._ensure_thread()
+        future: Future[Appended] = Future()
+        self._queue.put(_Item(signed, future, operator=True, side_effect=side_effect))
         return future
 
     def append(self, signed: SignedStatement, timeout: float = 60.0) -> Appended:
@@ -288,14 +316,18 @@ class Ledger:
                     item.index, item.duplicate = idx, True
                     continue
                 handler = self._handler(signed.kind)
-                self._check_author(ctx, signed)
+                self._check_author(ctx, signed, operator=item.operator)
                 handler.check(ctx, signed)
+                if item.side_effect is not None:
+                    item.side_effect.check(conn)
                 data = encode_entry(signed, ctx.integrated_at)
             except CreditBankError as exc:
                 item.error = exc
                 continue
             item.index, item.entry = self._log(ctx, rows, signed, data, digest), data
             seen[key] = (item.index, digest)
+            if item.side_effect is not None:
+                item.side_effect.apply(conn, item.index)
             item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed))
         if not rows:
             return state.size, None, {}
@@ -373,11 +405,15 @@ class Ledger:
             raise InvalidInput(f"unknown kind {kind!r}", field="statement.kind")
         return handler
 
-    def _check_author(self, ctx: BatchContext, signed: SignedStatement) -> None:
+    def _check_author(
+        self, ctx: BatchContext, signed: SignedStatement, *, operator: bool = False
+    ) -> None:
         """Actor active, key the actor's and active now, signature valid."""
-        if signed.actor == LOG_ACTOR:
+        if (signed.actor == LOG_ACTOR) != operator:
             raise InvalidInput("only the log itself writes as 'log'", field="statement.actor")
-        if ctx.next_index == 0:
+        if operator:
+            public_key = self.log_key.public_key
+        elif ctx.next_index == 0:
             public_key = _self_registered_key(signed)
         else:
             actor = ctx.actor(signed.actor)

@@ -20,8 +20,12 @@ class ASGIClient:
     def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient) -> None:
         self._portal = portal
         self._client = client
+        self.token: str | None = None  # sent when a call names none
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, url: str, *, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        token = token or self.token
+        if token is not None:
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}
         return self._portal.call(lambda: self._client.request(method, url, **kwargs))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:

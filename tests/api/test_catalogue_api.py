@@ -15,13 +15,15 @@ from creditbank.ledger.entry import sign_statement
 from tests.api.conftest import ASGIClient
 from tests.api.test_ledger_api import payload
 from tests.catalogue.conftest import small_catalogue
-from tests.factories import register
+from tests.factories import register, token_for
 
 
 @pytest.fixture
-def provider(bank: Bank) -> KeyPair:
+def provider(bank: Bank, client: ASGIClient) -> KeyPair:
     publish_catalogue(bank.ledger, small_catalogue(), bank.authority_key())
-    return register(bank, "prov-a")
+    key = register(bank, "prov-a")
+    client.token = token_for(bank, "prov-a")
+    return key
 
 
 def course(provider_id: str = "prov-a", **overrides: Any) -> dict[str, Any]:
@@ -65,8 +67,12 @@ def test_course_writes_and_listing(
 ) -> None:
     r = client.post("/v1/courses", json=payload(sign_statement(course(), provider)))
     assert r.status_code == 201, r.text
+    authority = token_for(bank, "authority")
+    misfiled = {**course(), "actor": "authority"}
     wrong_kind = client.post(
-        "/v1/courses/recognitions", json=payload(sign_statement(course(), provider))
+        "/v1/courses/recognitions",
+        json=payload(sign_statement(misfiled, bank.authority_key())),
+        token=authority,
     )
     assert wrong_kind.status_code == 422
     assert wrong_kind.json()["field"] == "statement.kind"
@@ -77,7 +83,9 @@ def test_course_writes_and_listing(
         valid_until=clock.now + timedelta(days=30),
     )
     r = client.post(
-        "/v1/courses/recognitions", json=payload(sign_statement(recognition, bank.authority_key()))
+        "/v1/courses/recognitions",
+        json=payload(sign_statement(recognition, bank.authority_key())),
+        token=authority,
     )
     assert r.status_code == 201, r.text
     courses = client.get("/v1/providers/prov-a/courses").json()
@@ -88,9 +96,19 @@ def test_course_writes_and_listing(
 def test_course_refusals_over_http(client: ASGIClient, bank: Bank, provider: KeyPair) -> None:
     other = register(bank, "prov-b")
     r = client.post("/v1/courses", json=payload(sign_statement(course("prov-b"), provider)))
-    assert r.status_code == 422  # signed by prov-a's key but claims to be prov-b
+    assert r.status_code == 403  # prov-a's token, a statement claiming to be prov-b's
+    assert r.json()["field"] == "statement.actor"
     r = client.post(
-        "/v1/courses", json=payload(sign_statement({**course("prov-b"), "actor": "prov-b"}, other))
+        "/v1/courses",
+        json=payload(sign_statement(course("prov-b"), provider)),
+        token=token_for(bank, "prov-b"),
+    )
+    assert r.status_code == 422  # prov-b's token, but signed with prov-a's key
+    assert r.json()["field"] == "key_id"
+    r = client.post(
+        "/v1/courses",
+        json=payload(sign_statement(course("prov-b"), other)),
+        token=token_for(bank, "prov-b"),
     )
     assert r.status_code == 201  # prov-b for itself is fine
     r = client.post("/v1/courses", json=payload(sign_statement(course(level=2), provider)))

@@ -21,7 +21,7 @@ from creditbank.verify import (
     verify_receipt,
 )
 from tests.api.conftest import ASGIClient
-from tests.factories import b64, notice, register
+from tests.factories import b64, notice, register, token_for
 
 
 def payload(signed: SignedStatement) -> dict[str, Any]:
@@ -38,8 +38,10 @@ def tree_size(bank: Bank) -> int:
 
 
 @pytest.fixture
-def provider(bank: Bank) -> KeyPair:
-    return register(bank, "prov-a")
+def provider(bank: Bank, client: ASGIClient) -> KeyPair:
+    key = register(bank, "prov-a")
+    client.token = token_for(bank, "prov-a")
+    return key
 
 
 def test_post_entry_returns_a_verifying_receipt(

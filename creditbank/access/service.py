@@ -1,0 +1,356 @@
+"""Access services: tokens and principals, learner login with lockout, and learner
+accounts with their personal data (open, look up, export, erase).
+
+Personal data only ever touches the vault table, sealed; the ledger receives account
+numbers. Every write that pairs a ledger entry with off-ledger rows commits them in the
+same transaction (a SideEffect of the operator statement).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from creditbank.access.numbers import check_account_number, new_account_number
+from creditbank.access.secrets import hash_password, new_code, token_hash, verify_password
+from creditbank.access.tokens import create_token, record_event
+from creditbank.access.vault import (
+    Sealed,
+    check_resident_id,
+    normalize_id_number,
+    seal,
+    unseal,
+)
+from creditbank.bank import Bank
+from creditbank.db import tables
+from creditbank.db.engine import WRITE
+from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from creditbank.ledger import store
+from creditbank.ledger.entry import format_time, parse_time
+from creditbank.ledger.sequencer import Appended
+
+log = logging.getLogger("creditbank.auth")
+
+IdType = Literal[
+    "resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident"
+]
+
+
+# --- learner credentials -----------------------------------------------------------------
+
+
+def login(bank: Bank, account: str, password: str, now: datetime) -> tuple[str, datetime]:
+    """Password login for learners (OAuth2 password flow). After ``login_max_failures``
+    consecutive failures the account is locked for ``login_lock_minutes``."""
+    settings = bank.settings
+    c = tables.learner_credentials
+    refusal: Unauthenticated | Forbidden | None = None
+    # The failure is recorded (counter, lockout, event) and committed before refusing.
+    with bank.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        row = conn.execute(select(c).where(c.c.account == account)).first()
+        if row is None or row.password_hash is None:
+            record_event(conn, now, "login_failed", account[:13], "no active credentials")
+            refusal = Unauthenticated("wrong account number or password")
+        elif (
+            row.locked_until is not None
+            and parse_time(row.locked_until, field="locked_until") > now
+        ):
+            record_event(conn, now, "login_locked", account, "attempt while locked")
+            refusal = Forbidden(
+                "too many failed logins: the account is locked, try again later",
+                field="username",
+                locked_until=row.locked_until,
+            )
+        elif not verify_password(row.password_hash, password):
+            failures = row.failed_attempts + 1
+            locked = None
+            if failures >= settings.login_max_failures:
+                locked = format_time(now + timedelta(minutes=settings.login_lock_minutes))
+                failures = 0
+            conn.execute(
+                update(c)
+                .where(c.c.account == account)
+                .values(failed_attempts=failures, locked_until=locked)
+            )
+            record_event(
+                conn, now, "login_locked" if locked else "login_failed", account, "wrong password"
+            )
+            refusal = Unauthenticated("wrong account number or password")
+        else:
+            conn.execute(
+                update(c).where(c.c.account == account).values(failed_attempts=0, locked_until=None)
+            )
+    if refusal is not None:
+        raise refusal
+    token, _, expires = create_token(
+        bank.engine,
+        role="learner",
+        account=account,
+        label="learner login",
+        now=now,
+        ttl=timedelta(minutes=settings.learner_token_minutes),
+    )
+    return token, expires
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < 10 or password.isdigit() or password.isalpha():
+        raise InvalidInput(
+            "a password has at least 10 characters, mixing letters with digits or symbols",
+            field="password",
+        )
+
+
+def activate(bank: Bank, account: str, code: str, password: str, now: datetime) -> None:
+    """Set a learner's password with the one-time activation code given at opening."""
+    check_account_number(account)
+    _check_password_strength(password)
+    c = tables.learner_credentials
+    with bank.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        row = conn.execute(select(c).where(c.c.account == account)).first()
+        valid = (
+            row is not None
+            and row.activation_hash == token_hash(code)
+            and row.activation_expires is not None
+            and parse_time(row.activation_expires, field="activation_expires") > now
+        )
+        if not valid:
+            record_event(conn, now, "activation_failed", account, "bad or expired activation code")
+        else:
+            conn.execute(
+                update(c)
+                .where(c.c.account == account)
+                .values(
+                    password_hash=hash_password(password),
+                    activation_hash=None,
+                    activation_expires=None,
+                )
+            )
+    if not valid:
+        raise Unauthenticated("the activation code is wrong, used or expired")
+
+
+# --- learner accounts --------------------------------------------------------------------
+
+
+class PersonIn(BaseModel):
+    """Personal data of a learner: stored sealed, off the ledger."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    id_type: IdType
+    id_number: str = Field(min_length=5, max_length=32)
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 -]{6,20}$")
+    email: EmailStr | None = None
+
+    def checked(self) -> PersonIn:
+        if self.id_type == "resident_id":
+            return self.model_copy(update={"id_number": check_resident_id(self.id_number)})
+        return self.model_copy(update={"id_number": normalize_id_number(self.id_number)})
+
+
+@dataclass(frozen=True)
+class OpenedAccount:
+    account: str
+    activation_code: str
+    appended: Appended
+
+
+class _SealPersonalData:
+    """Writes the vault and credential rows in the same transaction as account.opened."""
+
+    def __init__(
+        self, account: str, lookup: str, sealed: Sealed, code_hash: str, now: datetime
+    ) -> None:
+        self.account, self.lookup, self.sealed = account, lookup, sealed
+        self.code_hash, self.now = code_hash, now
+
+    def check(self, conn: Connection) -> None:
+        v = tables.learner_vault
+        existing = conn.execute(select(v.c.account).where(v.c.id_lookup == self.lookup)).first()
+        if existing is not None:
+            raise Conflict(
+                "a learner with this ID already has an account",
+                field="id_number",
+                account=existing.account,
+            )
+
+    def apply(self, conn: Connection, index: int) -> None:
+        conn.execute(
+            insert(tables.learner_vault).values(
+                account=self.account,
+                id_lookup=self.lookup,
+                wrapped_key=self.sealed.wrapped_key,
+                ciphertext=self.sealed.ciphertext,
+                created_at=format_time(self.now),
+            )
+        )
+        conn.execute(
+            insert(tables.learner_credentials).values(
+                account=self.account,
+                activation_hash=self.code_hash,
+                activation_expires=format_time(self.now + timedelta(days=30)),
+                failed_attempts=0,
+            )
+        )
+
+
+def _unused_account(engine: Engine) -> str:
+    t = tables.learner_accounts
+    with engine.connect() as conn:
+        for _ in range(20):
+            account = new_account_number()
+            if conn.execute(select(t.c.account).where(t.c.account == account)).first() is None:
+                return account
+    raise Conflict("could not find a free account number")  # 10**10 numbers: not in practice
+
+
+def open_account(bank: Bank, person: PersonIn, opened_by: str, now: datetime) -> OpenedAccount:
+    """Open an account: seal the personal data, log ``account.opened`` (number only)."""
+    person = person.checked()
+    master = bank.master_key
+    account = _unused_account(bank.engine)
+    code, code_hash = new_code()
+    effect = _SealPersonalData(
+        account,
+        master.lookup_hash(person.id_type, person.id_number),
+        seal(person.model_dump(mode="json"), account, master),
+        code_hash,
+        now,
+    )
+    appended = bank.ledger.submit_operator(
+        "account.opened", f"open:{account}", {"account": account, "opened_by": opened_by}, effect
+    ).result(timeout=60)
+    return OpenedAccount(account, code, appended)
+
+
+def lookup_account(bank: Bank, id_type: IdType, id_number: str) -> str:
+    """The account of the learner with this national ID, found by its HMAC."""
+    v = tables.learner_vault
+    digest = bank.master_key.lookup_hash(id_type, id_number)
+    with bank.engine.connect() as conn:
+        row = conn.execute(select(v.c.account).where(v.c.id_lookup == digest)).first()
+    if row is None:
+        raise NotFound("no learner with that ID", field="id_number")
+    return str(row.account)
+
+
+def account_view(engine: Engine, account: str) -> dict[str, Any]:
+    check_account_number(account)
+    t = tables.learner_accounts
+    with engine.connect() as conn:
+        row = conn.execute(select(t).where(t.c.account == account)).first()
+    if row is None:
+        raise NotFound(f"no account {account}", field="account")
+    return {
+        "account": row.account,
+        "status": row.status,
+        "opened_by": row.opened_by,
+        "opened_index": row.opened_index,
+    }
+
+
+def export_account(bank: Bank, account: str) -> dict[str, Any]:
+    """Everything held about a learner: personal data (unless erased), credentials
+    metadata, tokens, and every ledger entry that concerns them."""
+    view = account_view(bank.engine, account)
+    v, c, k, le = (
+        tables.learner_vault,
+        tables.learner_credentials,
+        tables.api_tokens,
+        tables.learner_entries,
+    )
+    with bank.engine.connect() as conn:
+        vault = conn.execute(select(v).where(v.c.account == account)).first()
+        cred = conn.execute(select(c).where(c.c.account == account)).first()
+        tokens = conn.execute(select(k).where(k.c.account == account)).all()
+        idxs = (
+            conn.execute(select(le.c.idx).where(le.c.account == account).order_by(le.c.idx))
+            .scalars()
+            .all()
+        )
+        entries = [json.loads(store.entry_data(conn, i)) for i in idxs]
+    personal: dict[str, Any] | None = None
+    if vault is not None and vault.wrapped_key is not None and vault.ciphertext is not None:
+        personal = unseal(Sealed(vault.wrapped_key, vault.ciphertext), account, bank.master_key)
+    return {
+        "account": view,
+        "personal_data": personal,
+        "personal_data_erased_at": None if vault is None else vault.erased_at,
+        "credentials": None
+        if cred is None
+        else {
+            "password_set": cred.password_hash is not None,
+            "failed_attempts": cred.failed_attempts,
+            "locked_until": cred.locked_until,
+        },
+        "tokens": [
+            {
+                "token_id": t.token_id,
+                "created_at": t.created_at,
+                "expires_at": t.expires_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in tokens
+        ],
+        "ledger_entries": [{"index": i, "entry": e} for i, e in zip(idxs, entries, strict=True)],
+    }
+
+
+class _ShredPersonalData:
+    """Destroys the data key (and the ciphertext, lookup hash and credentials) in the same
+    transaction as account.erased."""
+
+    def __init__(self, account: str, now: datetime) -> None:
+        self.account, self.now = account, now
+
+    def check(self, conn: Connection) -> None:
+        return None
+
+    def apply(self, conn: Connection, index: int) -> None:
+        v, c, k = tables.learner_vault, tables.learner_credentials, tables.api_tokens
+        when = format_time(self.now)
+        conn.execute(
+            update(v)
+            .where(v.c.account == self.account)
+            .values(wrapped_key=None, ciphertext=None, id_lookup=None, erased_at=when)
+        )
+        conn.execute(
+            update(c)
+            .where(c.c.account == self.account)
+            .values(password_hash=None, activation_hash=None, activation_expires=None)
+        )
+        conn.execute(
+            update(k)
+            .where(k.c.account == self.account, k.c.revoked_at.is_(None))
+            .values(revoked_at=when)
+        )
+
+
+def erase_account(
+    bank: Bank, account: str, requested_by: Literal["learner", "authority"], now: datetime
+) -> Appended:
+    """Crypto-shred a learner's personal data and log ``account.erased``."""
+    check_account_number(account)
+    return bank.ledger.submit_operator(
+        "account.erased",
+        f"erase:{account}",
+        {"account": account, "requested_by": requested_by},
+        _ShredPersonalData(account, now),
+    ).result(timeout=60)
+
+
+def close_account(bank: Bank, account: str, closed_by: str, reason: str) -> Appended:
+    check_account_number(account)
+    return bank.ledger.submit_operator(
+        "account.closed",
+        f"close:{account}",
+        {"account": account, "closed_by": closed_by, "reason": reason},
+    ).result(timeout=60)

@@ -1,0 +1,104 @@
+"""Who may call what: every route's roles, declared once, here, and enforced for every
+request by one dependency. A route missing from the table is refused (fail closed) and the
+test suite checks the table against the app's routes.
+
+Writes by organisations also carry the author's Ed25519 signature; the token and the
+statement must name the same actor (checked where statements are taken, see
+``require_author``). Learners only ever reach their own account.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import OAuth2PasswordBearer
+
+from creditbank.access.tokens import Principal, Role
+from creditbank.errors import Forbidden, Unauthenticated
+
+PUBLIC: frozenset[Role] = frozenset()
+AUTHORITY: frozenset[Role] = frozenset({"authority"})
+PROVIDER: frozenset[Role] = frozenset({"provider"})
+ORGANISATIONS: frozenset[Role] = frozenset({"authority", "provider", "certifier"})
+ANYONE_SIGNED_IN: frozenset[Role] = frozenset({"authority", "provider", "certifier", "learner"})
+LEARNER_OR_AUTHORITY: frozenset[Role] = frozenset({"learner", "authority"})
+AUTHORITY_OR_PROVIDER: frozenset[Role] = frozenset({"authority", "provider"})
+
+ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
+    # anyone: the log and its proofs, the catalogue
+    ("GET", "/tlog/checkpoint"): PUBLIC,
+    ("GET", "/tlog/tile/{path:path}"): PUBLIC,
+    ("GET", "/v1/ledger/key"): PUBLIC,
+    ("GET", "/v1/ledger/entries/{index}"): PUBLIC,
+    ("GET", "/v1/ledger/entries/{index}/receipt"): PUBLIC,
+    ("GET", "/v1/ledger/proofs/inclusion"): PUBLIC,
+    ("GET", "/v1/ledger/proofs/consistency"): PUBLIC,
+    ("GET", "/v1/standards"): PUBLIC,
+    ("GET", "/v1/standards/{standard_id}"): PUBLIC,
+    ("GET", "/v1/programs"): PUBLIC,
+    ("GET", "/v1/providers/{provider}/courses"): PUBLIC,
+    ("POST", "/v1/auth/token"): PUBLIC,
+    ("POST", "/v1/auth/activate"): PUBLIC,
+    # signed statements by organisations
+    ("POST", "/v1/ledger/entries"): ORGANISATIONS,
+    ("POST", "/v1/courses"): PROVIDER,
+    ("POST", "/v1/courses/recognitions"): AUTHORITY,
+    # sessions
+    ("GET", "/v1/me"): ANYONE_SIGNED_IN,
+    ("POST", "/v1/auth/logout"): ANYONE_SIGNED_IN,
+    # learner accounts and personal data
+    ("POST", "/v1/learners"): AUTHORITY_OR_PROVIDER,
+    ("POST", "/v1/learners/lookup"): AUTHORITY,
+    ("GET", "/v1/learners/{account}"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/learners/{account}/export"): LEARNER_OR_AUTHORITY,
+    ("POST", "/v1/learners/{account}/erasure"): LEARNER_OR_AUTHORITY,
+    ("POST", "/v1/learners/{account}/closure"): AUTHORITY,
+}
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+async def authorize(
+    request: Request, token: Annotated[str | None, Depends(oauth2)]
+) -> Principal | None:
+    """Enforce the route's roles; the principal for signed-in routes, None for public."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    roles = ROUTE_ROLES.get((request.method, str(path)))
+    if roles is None:
+        raise Forbidden(f"{request.method} {path} has no access policy")
+    if not roles:
+        return None
+    if not token:
+        raise Unauthenticated("this endpoint needs a bearer token")
+    bank = request.app.state.bank
+    principal: Principal = await run_in_threadpool(
+        bank.tokens.authenticate, bank.engine, token, bank.ledger.clock()
+    )
+    if principal.role not in roles:
+        raise Forbidden(f"a {principal.role} may not call {request.method} {path}")
+    account = request.path_params.get("account")
+    if principal.role == "learner" and account is not None and account != principal.account:
+        raise Forbidden("learners see only their own account", field="account")
+    return principal
+
+
+PrincipalDep = Annotated[Principal | None, Depends(authorize)]
+
+
+def signed_in(principal: Principal | None) -> Principal:
+    if principal is None:  # only on a route the table marks public: a programming error
+        raise Unauthenticated("this endpoint needs a bearer token")
+    return principal
+
+
+def require_author(principal: Principal | None, statement: dict[str, Any]) -> None:
+    """The token's actor must be the statement's author: nobody writes as someone else."""
+    who = signed_in(principal)
+    if statement.get("actor") != who.actor_id:
+        raise Forbidden(
+            f"the token is {who.actor_id}'s but the statement is by {statement.get('actor')!r}",
+            field="statement.actor",
+        )
