@@ -17,6 +17,25 @@ from creditbank.settings import Settings
 
 PG_URL = os.environ.get("CREDITBANK_TEST_DATABASE_URL")
 
+# The privacy scan (tests/test_zz_privacy.py, run last): every bank the suite builds hands
+# its ledger entries here at teardown, and every personal datum a test uses is registered
+# by tests.factories.make_person.
+LEDGER_ENTRIES: list[bytes] = []
+PERSONAL_DATA: set[str] = set()
+
+
+def collect_entries(bank: Bank) -> None:
+    from creditbank.ledger import store
+
+    with bank.engine.connect() as conn:
+        LEDGER_ENTRIES.extend(data for _, data, _ in store.iter_entries(conn))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the privacy scan after every scenario that feeds it."""
+    last = [i for i in items if i.get_closest_marker("privacy_scan")]
+    items[:] = [i for i in items if not i.get_closest_marker("privacy_scan")] + last
+
 
 def _pg_schema_url(base: str, schema: str) -> str:
     sep = "&" if "?" in base else "?"
@@ -71,5 +90,6 @@ def bank(settings: Settings, clock: FakeClock) -> Iterator[Bank]:
     b = init_bank(settings, clock=clock)
     try:
         yield b
+        collect_entries(b)
     finally:
         b.close()

@@ -69,7 +69,9 @@ def token_for(bank: Bank, actor_id: str, days: int = 30) -> str:
     from creditbank.db import tables
 
     with bank.engine.connect() as conn:
-        role = conn.execute(select(tables.actors.c.role).where(tables.actors.c.id == actor_id)).scalar_one()
+        role = conn.execute(
+            select(tables.actors.c.role).where(tables.actors.c.id == actor_id)
+        ).scalar_one()
     token, _, _ = create_token(
         bank.engine,
         role=role,
@@ -83,3 +85,55 @@ def token_for(bank: Bank, actor_id: str, days: int = 30) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+]
+_person_ids = itertools.count(1)
+
+
+def resident_id(serial: int, birth: str = "19980512", region: str = "110105") -> str:
+    """A well-formed PRC resident ID number (GB 11643 check character) for tests."""
+    body = f"{region}{birth}{serial % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+def make_person(**overrides: Any) -> Any:
+    """A learner's personal data; every value is registered for the privacy scan."""
+    from creditbank.access.service import PersonIn
+    from tests.conftest import PERSONAL_DATA
+
+    n = next(_person_ids)
+    fields: dict[str, Any] = {
+        "name": _SURNAMES[n % len(_SURNAMES)] + _GIVEN[(n * 7) % len(_GIVEN)] + str(n),
+        "id_type": "resident_id",
+        "id_number": resident_id(n, birth=f"19{80 + n % 20}0{1 + n % 9}1{n % 10}"),
+        "phone": f"+86 138{n:08d}",
+        "email": f"learner{n}@example.cn",
+    }
+    fields.update(overrides)
+    PERSONAL_DATA.update(str(v) for k, v in fields.items() if k != "id_type" and v)
+    return PersonIn(**fields)
