@@ -115,13 +115,17 @@ def _audit(
 
     def flush() -> None:
         stored = store.read_nodes(conn, pending)
-        for node, (want, first_leaf) in sorted(pending.items(), key=lambda kv: kv[1][1]):
-            have = stored.get(node)
-            if have != want:
-                what = "missing" if have is None else "differs"
-                raise _Finding(
-                    first_leaf, f"stored tree node {node} {what} from the recomputed hash"
-                )
+        bad = [
+            (node, first_leaf)
+            for node, (want, first_leaf) in pending.items()
+            if stored.get(node) != want
+        ]
+        if bad:
+            # A changed entry shows as a bad leaf and as bad parents that begin further
+            # left; name the entry (level 0) when there is one.
+            node, first_leaf = min(bad, key=lambda b: (b[0][0] != 0, b[1]))
+            what = "missing" if node not in stored else "differs"
+            raise _Finding(first_leaf, f"stored tree node {node} {what} from the recomputed hash")
         pending.clear()
 
     def check_checkpoint(cp_size: int, cp_root: bytes, note: str) -> None:
