@@ -87,6 +87,7 @@ def open_bank(
         clock=clock,
         max_entries=settings.batch_max_entries,
         max_wait_ms=settings.batch_max_wait_ms,
+        parallel_verify=settings.parallel_verify,
     )
     return Bank(settings, engine, log_key, ledger)
 

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     )
     batch_max_entries: int = Field(default=1024, ge=1, le=65536)
     batch_max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
+    parallel_verify: bool = Field(
+        default=True,
+        description="Verify the signatures of large batches on a second core (bulk appends).",
+    )
     max_request_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     master_key: SecretStr | None = Field(
         default=None,

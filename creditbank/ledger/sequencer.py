@@ -55,11 +55,14 @@ from creditbank.ledger.entry import (
     sign_statement,
 )
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
+from creditbank.ledger.sigpool import SignaturePool
 from creditbank.tlog import merkle
 from creditbank.tlog.checkpoint import Checkpoint, sign_checkpoint
 from creditbank.tlog.receipt import Receipt, format_receipt
 
 log = logging.getLogger(__name__)
+
+PARALLEL_VERIFY_MIN = 256  # below this a second process costs more than it saves
 
 Clock = Callable[[], datetime]
 
@@ -96,6 +99,7 @@ class _Item:
     future: Future[Appended] | None = None
     operator: bool = False
     side_effect: SideEffect | None = None
+    verified_with: bytes | None = None  # a public key the signature was found valid for
     index: int | None = None
     entry: bytes | None = None
     receipt: str | None = None
@@ -128,6 +132,7 @@ class Ledger:
         clock: Clock = system_clock,
         max_entries: int = 1024,
         max_wait_ms: float = 2.0,
+        parallel_verify: bool = False,
     ) -> None:
         self.engine = engine
         self.log_key = log_key
@@ -141,6 +146,7 @@ class Ledger:
         self._start_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
+        self.signatures = SignaturePool() if parallel_verify else None
 
     # --- public API ---------------------------------------------------------------
 
@@ -182,13 +188,41 @@ class Ledger:
         for item in items:
             try:
                 check_statement_shape(item.signed.statement)
+                item.signed.statement_bytes()  # canonical form (and float check) up front
             except CreditBankError as exc:
                 item.error = exc
-        self._commit([i for i in items if i.error is None])
+        valid = [i for i in items if i.error is None]
+        if self.signatures is not None and len(valid) >= PARALLEL_VERIFY_MIN:
+            self._preverify(valid)
+        self._commit(valid)
         return [self._outcome(i) for i in items]
+
+    def _preverify(self, items: list[_Item]) -> None:
+        """Check signatures on two cores before taking the lock (see sigpool)."""
+        assert self.signatures is not None
+        key_ids = list({i.signed.key_id for i in items})
+        t = tables.actor_keys
+        with self.engine.connect() as conn:
+            keys = dict(
+                conn.execute(
+                    select(t.c.key_id, t.c.public_key).where(t.c.key_id.in_(key_ids))
+                ).all()
+            )
+        jobs = [
+            (i.signed.statement_bytes(), i.signed.signature, bytes(keys.get(i.signed.key_id, b"")))
+            for i in items
+        ]
+        verdicts = self.signatures.verify(jobs)
+        if verdicts is None:
+            return
+        for item, ok, (_, _, public_key) in zip(items, verdicts, jobs, strict=True):
+            if ok:
+                item.verified_with = public_key
 
     def close(self) -> None:
         self._closed = True
+        if self.signatures is not None:
+            self.signatures.close()
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=30)
@@ -316,7 +350,9 @@ class Ledger:
                     item.index, item.duplicate = idx, True
                     continue
                 handler = self._handler(signed.kind)
-                self._check_author(ctx, signed, operator=item.operator)
+                self._check_author(
+                    ctx, signed, operator=item.operator, verified_with=item.verified_with
+                )
                 handler.check(ctx, signed)
                 if item.side_effect is not None:
                     item.side_effect.check(conn)
@@ -406,7 +442,12 @@ class Ledger:
         return handler
 
     def _check_author(
-        self, ctx: BatchContext, signed: SignedStatement, *, operator: bool = False
+        self,
+        ctx: BatchContext,
+        signed: SignedStatement,
+        *,
+        operator: bool = False,
+        verified_with: bytes | None = None,
     ) -> None:
         """Actor active, key the actor's and active now, signature valid."""
         if (signed.actor == LOG_ACTOR) != operator:
@@ -432,6 +473,8 @@ class Ledger:
                     field="key_id",
                 )
             public_key = key.public_key
+        if verified_with is not None and verified_with == public_key:
+            return  # already verified against this very key (bulk path, see sigpool)
         try:
             Ed25519PublicKey.from_public_bytes(public_key).verify(
                 signed.signature, signed.statement_bytes()

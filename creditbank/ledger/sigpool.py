@@ -1,0 +1,70 @@
+"""Ed25519 verification on a second core, for bulk appends.
+
+Verification is the largest single cost of a signed append and does not release the GIL,
+so a big batch is split: a worker process verifies one part while the sequencing process
+verifies the other. The result only says "this signature is valid for this public key";
+whether the key is the author's and active is still decided under the log's lock.
+This module imports nothing but ``cryptography`` so worker processes start fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+log = logging.getLogger(__name__)
+
+Job = tuple[bytes, bytes, bytes]
+"""(message, signature, public key)"""
+
+
+def verify_all(jobs: Sequence[Job]) -> list[bool]:
+    out = []
+    for message, signature, public_key in jobs:
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+            out.append(True)
+        except (InvalidSignature, ValueError):
+            out.append(False)
+    return out
+
+
+class SignaturePool:
+    """A one-worker process pool, started on first use."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = False
+
+    def verify(self, jobs: Sequence[Job]) -> list[bool] | None:
+        """Verify ``jobs``: the first half in the worker, the rest here, concurrently.
+
+        None when no worker can run (for example a script without a ``__main__`` guard):
+        the caller then verifies as usual, one signature at a time.
+        """
+        if self._broken:
+            return None
+        try:
+            if self._pool is None:
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(1, mp_context=context)
+            half = len(jobs) // 2
+            remote: Future[list[bool]] = self._pool.submit(verify_all, list(jobs[:half]))
+            local = verify_all(jobs[half:])
+            return remote.result() + local
+        except (BrokenProcessPool, RuntimeError, OSError):
+            log.warning("signature worker unavailable; verifying in-process", exc_info=True)
+            self._broken = True
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=not self._broken, cancel_futures=True)
+            self._pool = None
