@@ -222,3 +222,23 @@ def test_only_the_authority_registers_actors(bank: Bank) -> None:
                 key,
             )
         )
+
+
+def test_large_batches_verify_signatures_on_two_cores_and_still_refuse_forgeries(
+    bank: Bank,
+) -> None:
+    from creditbank.ledger.sequencer import PARALLEL_VERIFY_MIN
+
+    key = register(bank, "prov-a")
+    statements = [notice("prov-a", key) for _ in range(PARALLEL_VERIFY_MIN + 44)]
+    for i in (10, len(statements) - 3):  # one in each half: the worker's and the local one
+        s = statements[i]
+        statements[i] = SignedStatement(dict(s.statement, id=f"forged-{i}"), s.key_id, s.signature)
+    results = bank.ledger.append_many(statements)
+    assert bank.ledger.signatures is not None
+    refused = [i for i, r in enumerate(results) if not isinstance(r, Appended)]
+    assert refused == [10, len(statements) - 3]
+    assert all(isinstance(results[i], BadSignature) for i in refused)
+    appended = [r for r in results if isinstance(r, Appended)]
+    assert [r.index for r in appended] == list(range(3, 3 + len(statements) - 2))
+    assert verify_receipt(appended[-1].receipt, bank.verifier_key).index == appended[-1].index
