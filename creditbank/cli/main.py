@@ -149,16 +149,30 @@ def rebuild(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
 @cli_errors
 def verify(
     receipt: Annotated[Path, typer.Argument(help="A .tlog-proof receipt file.")],
-    key: Annotated[str, typer.Option("--key", help="The log's verifier key string, or @FILE.")],
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="The log's verifier key string, or @FILE (default: the "
+            "key of the ledger in --data-dir).",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Verify a receipt offline: the checkpoint's signature and the entry's inclusion.
 
     (Authorship needs the key registry: see creditbank.verify.verify_entry_signature.)
     """
     from creditbank.errors import InvalidInput
+    from creditbank.keys import read_key_file
     from creditbank.verify import verify_receipt
 
-    key_text = Path(key[1:]).read_text().strip() if key.startswith("@") else key
+    if key is None:
+        key_text = read_key_file(make_settings(data_dir).log_key_path).verifier_key
+    elif key.startswith("@"):
+        key_text = Path(key[1:]).read_text().strip()
+    else:
+        key_text = key
     try:
         text = receipt.read_text()
     except OSError as exc:

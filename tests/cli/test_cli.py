@@ -62,6 +62,9 @@ def test_verify_accepts_a_receipt_and_rejects_a_tampered_one(
     assert code == 0, out
     assert f"entry {appended.index}" in out
 
+    code, out = run("verify", str(receipt), "--data-dir", str(data))
+    assert code == 0, out  # the key of the ledger in the data dir
+
     keyfile = tmp_path / "log.pub"
     keyfile.write_text(verifier_key + "\n")
     assert run("verify", str(receipt), "--key", f"@{keyfile}")[0] == 0
