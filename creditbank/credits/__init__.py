@@ -1,0 +1,1 @@
+"""The conversion engine: completions in, vocational skill credits and eligibility out."""
