@@ -182,6 +182,12 @@ class TokenCache:
                 self._entries[key] = (principal, expires, time.monotonic() + self.seconds)
         return principal
 
+    def evict_account(self, account: str) -> None:
+        """Forget every token of a learner (their tokens were revoked: erasure)."""
+        with self._lock:
+            for key in [k for k, (p, _, _) in self._entries.items() if p.account == account]:
+                del self._entries[key]
+
     def evict(self, token_id: str) -> None:
         with self._lock:
             for key in [k for k, (p, _, _) in self._entries.items() if p.token_id == token_id]:

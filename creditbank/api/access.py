@@ -139,6 +139,7 @@ def erase(account: str, bank: BankDep, principal: PrincipalDep) -> dict[str, Any
         "learner" if who.role == "learner" else "authority"
     )
     appended = service.erase_account(bank, account, requested_by, bank.ledger.clock())
+    bank.tokens.evict_account(account)  # the erasure revoked them: stop trusting them now
     return {"account": account, "index": appended.index, "receipt": appended.receipt}
 
 
