@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Integer,
     LargeBinary,
@@ -235,6 +236,56 @@ class AuthEvent(SQLModel, table=True):
     detail: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class Completion(SQLModel, table=True):
+    """Projection: every completion with its outcome (awarded or the reason it was not)."""
+
+    __tablename__ = "completions"
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    provider: str = Field(sa_column=Column(String(64), nullable=False))
+    completion_id: str = Field(sa_column=Column(String(200), nullable=False))
+    learner: str = Field(sa_column=Column(String(13), nullable=False, index=True))
+    course_id: str = Field(sa_column=Column(String(64), nullable=False))
+    completed_at: str = Field(sa_column=Column(String(40), nullable=False))
+    score: int | None = Field(default=None, sa_column=Column(SmallInteger))
+    passed: bool = Field(sa_column=Column(Boolean, nullable=False))
+    outcome: str = Field(sa_column=Column(String(24), nullable=False))
+    award_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    retracted_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class CreditAward(SQLModel, table=True):
+    """Projection: credit awards, with expiry and revocation."""
+
+    __tablename__ = "awards"
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner: str = Field(sa_column=Column(String(13), nullable=False))
+    standard_id: str = Field(sa_column=Column(String(64), nullable=False))
+    level: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    unit_code: str = Field(sa_column=Column(String(32), nullable=False))
+    provider: str = Field(sa_column=Column(String(64), nullable=False))
+    course_id: str = Field(sa_column=Column(String(64), nullable=False))
+    credits_tenths: int = Field(sa_column=Column(Integer, nullable=False))
+    mode: str = Field(sa_column=Column(String(16), nullable=False))
+    completion_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    completed_at: str = Field(sa_column=Column(String(40), nullable=False))
+    expires_at: str = Field(sa_column=Column(String(40), nullable=False))
+    revoked_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class Eligibility(SQLModel, table=True):
+    """Projection: the last logged eligibility of a learner for a standard's level."""
+
+    __tablename__ = "eligibility"
+
+    learner: str = Field(sa_column=Column(String(13), primary_key=True))
+    standard_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    level: int = Field(sa_column=Column(SmallInteger, primary_key=True))
+    eligible: bool = Field(sa_column=Column(Boolean, nullable=False))
+    changed_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
 PROJECTION_TABLES = (
     "actors",
@@ -246,6 +297,9 @@ PROJECTION_TABLES = (
     "course_recognitions",
     "learner_accounts",
     "learner_entries",
+    "completions",
+    "awards",
+    "eligibility",
 )
 
 
@@ -277,3 +331,6 @@ learner_vault = _table(LearnerVault)
 learner_credentials = _table(LearnerCredential)
 api_tokens = _table(ApiToken)
 auth_events = _table(AuthEvent)
+completions = _table(Completion)
+awards = _table(CreditAward)
+eligibility = _table(Eligibility)

@@ -13,6 +13,13 @@ from creditbank.catalogue.handlers import (
     ProgramPublishedHandler,
     StandardPublishedHandler,
 )
+from creditbank.credits.handlers import (
+    CompletionRecordedHandler,
+    CompletionRetractedHandler,
+    CreditAwardedHandler,
+    CreditRevokedHandler,
+    EligibilityHandler,
+)
 from creditbank.ledger.actors import (
     ActorRegisteredHandler,
     KeyAddedHandler,
@@ -36,4 +43,10 @@ def default_handlers() -> dict[str, KindHandler]:
         "account.opened": AccountOpenedHandler(),
         "account.closed": AccountClosedHandler(),
         "account.erased": AccountErasedHandler(),
+        "completion.recorded": CompletionRecordedHandler(),
+        "completion.retracted": CompletionRetractedHandler(),
+        "credit.awarded": CreditAwardedHandler(),
+        "credit.revoked": CreditRevokedHandler(),
+        "eligibility.reached": EligibilityHandler(eligible=True),
+        "eligibility.lost": EligibilityHandler(eligible=False),
     }

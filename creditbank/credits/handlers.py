@@ -1,0 +1,438 @@
+"""Completions in, credits out: the ledger handlers around the pure rules.
+
+- ``completion.recorded`` (provider): checked (accreditation, course and its recognition
+  at completed_at, learner account, time, score) and decided at its integration time;
+  an award follows as ``credit.awarded`` (derived, by the log).
+- ``completion.retracted`` (provider, its own completions): the award, if any, is revoked
+  by ``credit.revoked`` (derived).
+- After every award or revocation the learner's eligibility for that standard's level is
+  recomputed; a change is logged as ``eligibility.reached`` or ``eligibility.lost``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr
+from sqlalchemy import Connection, select, update
+
+from creditbank.access.handlers import record_learner_entry
+from creditbank.access.numbers import ACCOUNT_RE, check_account_number
+from creditbank.catalogue.handlers import semver_key
+from creditbank.credits import rules
+from creditbank.db import tables
+from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from creditbank.ledger.bodies import Body, parse_body
+from creditbank.ledger.entry import SignedStatement, format_time, parse_time
+from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.standards.model import Level, Standard, parse_credits
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class CompletionRecorded(Body):
+    learner: str = Field(pattern=ACCOUNT_RE.pattern)
+    course_id: str = Field(min_length=1, max_length=64)
+    completed_at: StrictStr
+    score: StrictInt | None = Field(default=None, ge=0, le=100)
+    passed: StrictBool | None = None
+    hours_attended: StrictStr = Field(pattern=r"^(0|[1-9][0-9]{0,4})\.[0-9]$")
+    evidence_sha256: Sha256 | None = None
+
+
+class CompletionRetracted(Body):
+    completion_index: StrictInt = Field(ge=0)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CreditAwarded(Body):
+    learner: str
+    standard_id: str
+    level: StrictInt
+    unit_code: str
+    credits: StrictStr
+    mode: str
+    provider: str
+    course_id: str
+    completion_index: StrictInt
+    completed_at: str
+    expires_at: str
+    derived_from: list[StrictInt]
+
+
+class CreditRevoked(Body):
+    learner: str
+    award_index: StrictInt
+    completion_index: StrictInt
+    reason: str
+    derived_from: list[StrictInt]
+
+
+class EligibilityChanged(Body):
+    learner: str
+    standard_id: str
+    level: StrictInt
+    derived_from: list[StrictInt]
+
+
+@lru_cache(maxsize=512)
+def _standard(document: str) -> Standard:
+    return Standard.model_validate(json.loads(document))
+
+
+def standard_version(conn: Connection, standard_id: str, version: str | None) -> Standard | None:
+    """A published standard: that version, or the newest when ``version`` is None."""
+    t = tables.published_standards
+    query = select(t.c.version, t.c.document).where(t.c.standard_id == standard_id)
+    if version is not None:
+        query = query.where(t.c.version == version)
+    rows = conn.execute(query).all()
+    if not rows:
+        return None
+    return _standard(max(rows, key=lambda r: semver_key(r.version)).document)
+
+
+def level_terms(level: Level, standard_id: str) -> rules.LevelTerms:
+    return rules.LevelTerms(
+        standard_id,
+        level.level,
+        level.credits_required_tenths,
+        level.max_online_share_percent,
+        {u.code: u.min_credits_tenths for u in level.required_units},
+        frozenset(u.code for u in level.units),
+        level.requires_lower_level_certificate,
+    )
+
+
+def learner_awards(
+    conn: Connection, learner: str, standard_id: str | None = None
+) -> list[rules.Award]:
+    a = tables.awards
+    query = select(a).where(a.c.learner == learner)
+    if standard_id is not None:
+        query = query.where(a.c.standard_id == standard_id)
+    return [
+        rules.Award(
+            r.idx,
+            r.provider,
+            r.course_id,
+            (r.standard_id, r.level, r.unit_code),
+            r.credits_tenths,
+            r.mode,
+            parse_time(r.expires_at, field="expires_at"),
+            r.revoked_index is not None,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def _course(
+    ctx: BatchContext, provider: str, body: CompletionRecorded
+) -> tuple[rules.CourseTerms, Any]:
+    """The course's terms at completed_at: its unit, mode, passing rule and the credits of
+    the recognition in force then."""
+    c, r = tables.courses, tables.course_recognitions
+    course = ctx.conn.execute(
+        select(c).where(c.c.provider == provider, c.c.course_id == body.course_id)
+    ).first()
+    if course is None:
+        raise NotFound(
+            f"{provider} has no course {body.course_id}", field="statement.body.course_id"
+        )
+    completed_at = parse_time(body.completed_at, field="statement.body.completed_at")
+    recognitions = ctx.conn.execute(
+        select(r.c.credits_tenths, r.c.valid_from, r.c.valid_until)
+        .where(r.c.provider == provider, r.c.course_id == body.course_id)
+        .order_by(r.c.recognized_index)
+    ).all()
+    credits = None
+    for rec in recognitions:
+        if (
+            parse_time(rec.valid_from, field="valid_from")
+            <= completed_at
+            < parse_time(rec.valid_until, field="valid_until")
+        ):
+            credits = rec.credits_tenths
+    if credits is None:
+        raise RuleViolation(
+            f"course {body.course_id} was not recognized at {body.completed_at}",
+            field="statement.body.completed_at",
+        )
+    standard = standard_version(ctx.conn, course.standard_id, course.standard_version)
+    assert standard is not None  # a course is only registered against a published standard
+    level = standard.level(course.level)
+    unit = standard.unit(course.level, course.unit_code)
+    assert level is not None
+    assert unit is not None
+    terms = rules.CourseTerms(
+        provider,
+        course.course_id,
+        (course.standard_id, course.level, course.unit_code),
+        course.mode,
+        credits,
+        course.min_score,
+        unit.max_credits_tenths,
+        level.credit_validity_years,
+    )
+    return terms, course
+
+
+def _eligibility_change(
+    ctx: BatchContext, learner: str, standard_id: str, level_no: int, source: int
+) -> list[Derivation]:
+    """Recompute eligibility for one level at ``now``; a change is a decision to log."""
+    standard = standard_version(ctx.conn, standard_id, None)
+    level = None if standard is None else standard.level(level_no)
+    if level is None:
+        return []
+    now_state = rules.progress(
+        level_terms(level, standard_id),
+        learner_awards(ctx.conn, learner, standard_id),
+        ctx.now,
+        has_lower_certificate=False,  # certificates arrive with the certificates module
+    ).eligible
+    e = tables.eligibility
+    row = ctx.conn.execute(
+        select(e.c.eligible).where(
+            e.c.learner == learner, e.c.standard_id == standard_id, e.c.level == level_no
+        )
+    ).first()
+    was = bool(row.eligible) if row is not None else False
+    if now_state == was:
+        return []
+    kind = "eligibility.reached" if now_state else "eligibility.lost"
+    return [
+        Derivation(
+            kind, {"learner": learner, "standard_id": standard_id, "level": level_no}, (source,)
+        )
+    ]
+
+
+class CompletionRecordedHandler:
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(CompletionRecorded, signed)
+        actor = ctx.actor(signed.actor)
+        if actor is None or actor.role != "provider" or actor.status != "active":
+            raise Forbidden("only accredited providers post completions", field="statement.actor")
+        check_account_number(body.learner, field="statement.body.learner")
+        a = tables.learner_accounts
+        status = ctx.conn.execute(
+            select(a.c.status).where(a.c.account == body.learner)
+        ).scalar_one_or_none()
+        if status is None:
+            raise NotFound(f"no learner account {body.learner}", field="statement.body.learner")
+        if status != "open":
+            raise RuleViolation(
+                f"learner account {body.learner} is {status}", field="statement.body.learner"
+            )
+        completed_at = parse_time(body.completed_at, field="statement.body.completed_at")
+        if completed_at > ctx.now + FUTURE_TOLERANCE:
+            raise InvalidInput(
+                "completed_at is more than 5 minutes in the future",
+                field="statement.body.completed_at",
+            )
+        terms, _ = _course(ctx, signed.actor, body)
+        if terms.min_score is None:
+            if body.passed is None:
+                raise InvalidInput(
+                    "a pass/fail course needs `passed`", field="statement.body.passed"
+                )
+        else:
+            if body.score is None:
+                raise InvalidInput("a scored course needs a score", field="statement.body.score")
+            if body.passed is not None and body.passed != (body.score >= terms.min_score):
+                raise InvalidInput(
+                    f"passed={body.passed} contradicts score {body.score} "
+                    f"(minimum {terms.min_score})",
+                    field="statement.body.passed",
+                )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(CompletionRecorded, signed)
+        terms, _ = _course(ctx, signed.actor, body)
+        completed_at = parse_time(body.completed_at, field="completed_at")
+        is_passed = rules.passed(terms.min_score, body.score, body.passed)
+        outcome = rules.decide(
+            terms,
+            completed_at=completed_at,
+            is_passed=is_passed,
+            now=ctx.now,
+            awards=learner_awards(ctx.conn, body.learner),
+        )
+        ctx.conn.execute(
+            tables.completions.insert().values(
+                idx=index,
+                provider=signed.actor,
+                completion_id=signed.idem_key,
+                learner=body.learner,
+                course_id=body.course_id,
+                completed_at=format_time(completed_at),
+                score=body.score,
+                passed=is_passed,
+                outcome="awarded" if outcome.awarded else outcome.reason,
+            )
+        )
+        record_learner_entry(ctx, body.learner, index, signed.kind)
+        if not outcome.awarded:
+            return []
+        standard_id, level, unit_code = terms.unit
+        return [
+            Derivation(
+                "credit.awarded",
+                {
+                    "learner": body.learner,
+                    "standard_id": standard_id,
+                    "level": level,
+                    "unit_code": unit_code,
+                    "credits": f"{outcome.credits_tenths // 10}.{outcome.credits_tenths % 10}",
+                    "mode": terms.mode,
+                    "provider": signed.actor,
+                    "course_id": body.course_id,
+                    "completion_index": index,
+                    "completed_at": format_time(completed_at),
+                    "expires_at": format_time(outcome.expires_at),
+                },
+                (index,),
+            )
+        ]
+
+
+class CreditAwardedHandler:
+    derived = True
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        parse_body(CreditAwarded, signed)
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(CreditAwarded, signed)
+        ctx.conn.execute(
+            tables.awards.insert().values(
+                idx=index,
+                learner=body.learner,
+                standard_id=body.standard_id,
+                level=body.level,
+                unit_code=body.unit_code,
+                provider=body.provider,
+                course_id=body.course_id,
+                credits_tenths=parse_credits(body.credits),
+                mode=body.mode,
+                completion_index=body.completion_index,
+                completed_at=body.completed_at,
+                expires_at=body.expires_at,
+            )
+        )
+        c = tables.completions
+        ctx.conn.execute(
+            update(c).where(c.c.idx == body.completion_index).values(award_index=index)
+        )
+        record_learner_entry(ctx, body.learner, index, signed.kind)
+        return _eligibility_change(ctx, body.learner, body.standard_id, body.level, index)
+
+
+class CompletionRetractedHandler:
+    def _completion(
+        self, ctx: BatchContext, signed: SignedStatement
+    ) -> tuple[CompletionRetracted, Any]:
+        body = parse_body(CompletionRetracted, signed)
+        c = tables.completions
+        row = ctx.conn.execute(select(c).where(c.c.idx == body.completion_index)).first()
+        if row is None:
+            raise NotFound(
+                f"no completion at index {body.completion_index}",
+                field="statement.body.completion_index",
+            )
+        return body, row
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        _, row = self._completion(ctx, signed)
+        if row.provider != signed.actor:
+            raise Forbidden(
+                "a provider retracts only its own completions",
+                field="statement.body.completion_index",
+            )
+        if row.retracted_index is not None:
+            raise Conflict(
+                "that completion is already retracted", field="statement.body.completion_index"
+            )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body, row = self._completion(ctx, signed)
+        c = tables.completions
+        ctx.conn.execute(
+            update(c).where(c.c.idx == body.completion_index).values(retracted_index=index)
+        )
+        record_learner_entry(ctx, row.learner, index, signed.kind)
+        a = tables.awards
+        award = ctx.conn.execute(
+            select(a.c.idx, a.c.revoked_index).where(a.c.completion_index == body.completion_index)
+        ).first()
+        if award is None or award.revoked_index is not None:
+            return []
+        return [
+            Derivation(
+                "credit.revoked",
+                {
+                    "learner": row.learner,
+                    "award_index": award.idx,
+                    "completion_index": body.completion_index,
+                    "reason": body.reason,
+                },
+                (index, award.idx),
+            )
+        ]
+
+
+class CreditRevokedHandler:
+    derived = True
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        parse_body(CreditRevoked, signed)
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(CreditRevoked, signed)
+        a = tables.awards
+        ctx.conn.execute(update(a).where(a.c.idx == body.award_index).values(revoked_index=index))
+        record_learner_entry(ctx, body.learner, index, signed.kind)
+        award = ctx.conn.execute(
+            select(a.c.standard_id, a.c.level).where(a.c.idx == body.award_index)
+        ).one()
+        return _eligibility_change(ctx, body.learner, award.standard_id, award.level, index)
+
+
+class EligibilityHandler:
+    derived = True
+
+    def __init__(self, eligible: bool) -> None:
+        self.eligible = eligible
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        parse_body(EligibilityChanged, signed)
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(EligibilityChanged, signed)
+        e = tables.eligibility
+        key = (
+            e.c.learner == body.learner,
+            e.c.standard_id == body.standard_id,
+            e.c.level == body.level,
+        )
+        if ctx.conn.execute(select(e.c.eligible).where(*key)).first() is None:
+            ctx.conn.execute(
+                e.insert().values(
+                    learner=body.learner,
+                    standard_id=body.standard_id,
+                    level=body.level,
+                    eligible=self.eligible,
+                    changed_index=index,
+                )
+            )
+        else:
+            ctx.conn.execute(
+                update(e).where(*key).values(eligible=self.eligible, changed_index=index)
+            )
+        record_learner_entry(ctx, body.learner, index, signed.kind)
+        return []
