@@ -45,6 +45,9 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/ledger/entries"): ORGANISATIONS,
     ("POST", "/v1/courses"): PROVIDER,
     ("POST", "/v1/courses/recognitions"): AUTHORITY,
+    ("POST", "/v1/completions"): PROVIDER,
+    ("POST", "/v1/completions/batch"): PROVIDER,
+    ("POST", "/v1/completions/retractions"): PROVIDER,
     # sessions
     ("GET", "/v1/me"): ANYONE_SIGNED_IN,
     ("POST", "/v1/auth/logout"): ANYONE_SIGNED_IN,
@@ -55,6 +58,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/learners/{account}/export"): LEARNER_OR_AUTHORITY,
     ("POST", "/v1/learners/{account}/erasure"): LEARNER_OR_AUTHORITY,
     ("POST", "/v1/learners/{account}/closure"): AUTHORITY,
+    # learners' credits: their own (and the authority's view)
+    ("GET", "/v1/learners/{account}/balance"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/learners/{account}/progress"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/learners/{account}/history"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/learners/{account}/receipts/{index}"): LEARNER_OR_AUTHORITY,
 }
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)

@@ -116,3 +116,6 @@ def world(bank: Bank, clock: FakeClock) -> World:
             )
         )
     return World(bank, clock, key)
+
+
+from tests.api.conftest import client  # noqa: E402, F401  (the HTTP client fixture, here too)

@@ -1,0 +1,177 @@
+"""What learners (and those they let see) read: balances, progress toward every level,
+and their history with receipts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from creditbank.access.numbers import check_account_number
+from creditbank.credits import rules
+from creditbank.credits.handlers import learner_awards, level_terms, standard_version
+from creditbank.db import tables
+from creditbank.errors import NotFound
+from creditbank.ledger.entry import parse_time
+from creditbank.ledger.sequencer import receipt_for
+from creditbank.standards.model import format_credits
+
+
+def _require_account(engine: Engine, account: str) -> None:
+    check_account_number(account)
+    t = tables.learner_accounts
+    with engine.connect() as conn:
+        if conn.execute(select(t.c.account).where(t.c.account == account)).first() is None:
+            raise NotFound(f"no account {account}", field="account")
+
+
+def balance(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
+    """Credits per standard, level and unit: active (valid now), expired and revoked."""
+    _require_account(engine, account)
+    a = tables.awards
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                a.c.standard_id,
+                a.c.level,
+                a.c.unit_code,
+                a.c.credits_tenths,
+                a.c.mode,
+                a.c.expires_at,
+                a.c.revoked_index,
+            )
+            .where(a.c.learner == account)
+            .order_by(a.c.standard_id, a.c.level, a.c.unit_code)
+        ).all()
+    units: dict[tuple[str, int, str], dict[str, int]] = {}
+    for r in rows:
+        bucket = units.setdefault(
+            (r.standard_id, r.level, r.unit_code),
+            {"active": 0, "expired": 0, "revoked": 0, "online": 0},
+        )
+        if r.revoked_index is not None:
+            bucket["revoked"] += r.credits_tenths
+        elif parse_time(r.expires_at, field="expires_at") <= now:
+            bucket["expired"] += r.credits_tenths
+        else:
+            bucket["active"] += r.credits_tenths
+            if r.mode == "online":
+                bucket["online"] += r.credits_tenths
+    return {
+        "account": account,
+        "as_of": now.isoformat().replace("+00:00", "Z"),
+        "total_active": format_credits(sum(b["active"] for b in units.values())),
+        "units": [
+            {
+                "standard_id": s,
+                "level": lvl,
+                "unit_code": code,
+                "active": format_credits(b["active"]),
+                "active_online": format_credits(b["online"]),
+                "expired": format_credits(b["expired"]),
+                "revoked": format_credits(b["revoked"]),
+            }
+            for (s, lvl, code), b in units.items()
+        ],
+    }
+
+
+def progress(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
+    """Progress toward every level of every standard the learner holds credits in."""
+    _require_account(engine, account)
+    with engine.connect() as conn:
+        awards = learner_awards(conn, account)
+        standards = sorted({a.unit[0] for a in awards})
+        levels = []
+        for standard_id in standards:
+            standard = standard_version(conn, standard_id, None)
+            if standard is None:
+                continue
+            for level in sorted(standard.levels, key=lambda lv: -lv.level):
+                p = rules.progress(
+                    level_terms(level, standard_id), awards, now, has_lower_certificate=False
+                )
+                levels.append(
+                    {
+                        "standard_id": standard_id,
+                        "standard_version": standard.version,
+                        "level": level.level,
+                        "eligible": p.eligible,
+                        "required": format_credits(p.required_tenths),
+                        "counted": format_credits(p.counted_tenths),
+                        "offline": format_credits(p.offline_tenths),
+                        "online": format_credits(p.online_tenths),
+                        "online_cap": format_credits(
+                            level_terms(level, standard_id).online_cap_tenths
+                        ),
+                        "missing": format_credits(p.missing_tenths),
+                        "missing_units": {
+                            code: format_credits(n) for code, n in p.missing_units.items()
+                        },
+                        "needs_lower_level_certificate": p.needs_lower_certificate,
+                    }
+                )
+    return {"account": account, "as_of": now.isoformat().replace("+00:00", "Z"), "levels": levels}
+
+
+def history(engine: Engine, account: str, *, receipts: bool = True) -> dict[str, Any]:
+    """Every completion with its outcome and reason, every award, each with its receipt."""
+    _require_account(engine, account)
+    c, a = tables.completions, tables.awards
+    with engine.connect() as conn:
+        completions = conn.execute(select(c).where(c.c.learner == account).order_by(c.c.idx)).all()
+        awards = conn.execute(select(a).where(a.c.learner == account).order_by(a.c.idx)).all()
+
+        def receipt(index: int) -> str | None:
+            return receipt_for(conn, index) if receipts else None
+
+        return {
+            "account": account,
+            "completions": [
+                {
+                    "index": r.idx,
+                    "provider": r.provider,
+                    "completion_id": r.completion_id,
+                    "course_id": r.course_id,
+                    "completed_at": r.completed_at,
+                    "score": r.score,
+                    "passed": r.passed,
+                    "outcome": r.outcome,
+                    "award_index": r.award_index,
+                    "retracted_index": r.retracted_index,
+                    "receipt": receipt(r.idx),
+                }
+                for r in completions
+            ],
+            "awards": [
+                {
+                    "index": r.idx,
+                    "standard_id": r.standard_id,
+                    "level": r.level,
+                    "unit_code": r.unit_code,
+                    "credits": format_credits(r.credits_tenths),
+                    "mode": r.mode,
+                    "provider": r.provider,
+                    "course_id": r.course_id,
+                    "completion_index": r.completion_index,
+                    "expires_at": r.expires_at,
+                    "revoked_index": r.revoked_index,
+                    "receipt": receipt(r.idx),
+                }
+                for r in awards
+            ],
+        }
+
+
+def learner_receipt(engine: Engine, account: str, index: int) -> str:
+    """A receipt for an entry that concerns the learner (only theirs)."""
+    _require_account(engine, account)
+    t = tables.learner_entries
+    with engine.connect() as conn:
+        if (
+            conn.execute(select(t.c.idx).where(t.c.account == account, t.c.idx == index)).first()
+            is None
+        ):
+            raise NotFound(f"entry {index} is not in {account}'s history", field="index")
+        return receipt_for(conn, index)
