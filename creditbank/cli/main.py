@@ -209,6 +209,8 @@ def bench_ledger(
     )
 
 
+from creditbank.cli.credits import balance as _balance  # noqa: E402  (registers the command)
 from creditbank.cli.demo import demo as _demo  # noqa: E402  (registers the command)
 
 app.command("demo")(_demo)
+app.command("balance")(_balance)

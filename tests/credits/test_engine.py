@@ -257,3 +257,23 @@ def test_expiry_frees_the_unit_and_credits_again(world: World) -> None:
     world.clock.advance(days=5 * 365 - 250)  # past expires_at
     again = world.complete(learner, "clean-online", completed_at=world.clock() - timedelta(days=1))
     assert outcome(world, again.index) == "awarded"
+
+
+def test_balance_command(world: World, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from creditbank.cli.main import app
+
+    learner = world.learner()
+    world.complete(learner, "label-offline")
+    settings = world.bank.settings
+    args = ["balance", learner, "--data-dir", str(settings.data_dir)]
+    if settings.database_url:
+        args += ["--database-url", settings.database_url]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "DAN-5-02" in result.output
+    assert "4.0 / 8.0" in result.output
+    bad = CliRunner().invoke(app, ["balance", "CB12345678907", "--data-dir", str(settings.data_dir)])
+    assert bad.exit_code == 1
+    assert "check digit" in bad.output
