@@ -274,6 +274,8 @@ def test_balance_command(world: World, tmp_path: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "DAN-5-02" in result.output
     assert "4.0 / 8.0" in result.output
-    bad = CliRunner().invoke(app, ["balance", "CB12345678907", "--data-dir", str(settings.data_dir)])
+    bad = CliRunner().invoke(
+        app, ["balance", "CB12345678907", "--data-dir", str(settings.data_dir)]
+    )
     assert bad.exit_code == 1
     assert "check digit" in bad.output
