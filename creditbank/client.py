@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -223,14 +223,83 @@ class CreditBankClient:
         return self.key, self.actor
 
     def _post_statement(self, path: str, statement: Mapping[str, Any]) -> Appended:
+        return _appended(self._request("POST", path, json=self._payload(statement)))
+
+    def _payload(self, statement: Mapping[str, Any]) -> dict[str, Any]:
         key, _ = self._signer()
         signed = sign_statement(statement, key)
-        payload = {
+        return {
             "statement": dict(signed.statement),
             "key_id": signed.key_id,
             "signature": base64.b64encode(signed.signature).decode("ascii"),
         }
-        return _appended(self._request("POST", path, json=payload))
+
+    # --- completions and credits --------------------------------------------------------
+
+    def post_completion(self, statement: Mapping[str, Any]) -> Appended:
+        """Post one ``completion.recorded`` statement (signed here)."""
+        return self._post_statement("/v1/completions", statement)
+
+    def post_completions(
+        self, statements: Sequence[Mapping[str, Any]]
+    ) -> list[Appended | ApiError]:
+        """Post up to 1,000 completions in one request: an outcome per statement, in order.
+        Re-posting is safe: statement ids are idempotency keys."""
+        body = _object(
+            self._request(
+                "POST",
+                "/v1/completions/batch",
+                json={"statements": [self._payload(s) for s in statements]},
+            )
+        )
+        out: list[Appended | ApiError] = []
+        for item in body.get("results", []):
+            if item.get("ok"):
+                out.append(
+                    Appended(
+                        int(item["index"]),
+                        bool(item["duplicate"]),
+                        base64.b64decode(item["entry"]),
+                        str(item["receipt"]),
+                        tuple(int(i) for i in item.get("derived", ())),
+                    )
+                )
+            else:
+                problem = item.get("problem", {})
+                out.append(
+                    ApiError(
+                        int(problem.get("status", 400)),
+                        str(problem.get("title", "Refused")),
+                        str(problem.get("detail", "")),
+                        type=str(problem.get("type", "about:blank")),
+                        field=problem.get("field"),
+                    )
+                )
+        return out
+
+    def retract_completion(
+        self, completion_index: int, reason: str, ref: str | None = None
+    ) -> Appended:
+        _, actor = self._signer()
+        return self._post_statement(
+            "/v1/completions/retractions",
+            {
+                "kind": "completion.retracted",
+                "actor": actor,
+                "id": ref or f"retract-{completion_index}",
+                "body": {"completion_index": completion_index, "reason": reason},
+            },
+        )
+
+    def balance(self, account: str) -> dict[str, Any]:
+        return _object(self._request("GET", f"/v1/learners/{account}/balance"))
+
+    def progress(self, account: str) -> dict[str, Any]:
+        return _object(self._request("GET", f"/v1/learners/{account}/progress"))
+
+    def history(self, account: str, *, receipts: bool = True) -> dict[str, Any]:
+        params = {"receipts": "true" if receipts else "false"}
+        return _object(self._request("GET", f"/v1/learners/{account}/history", params=params))
 
     # --- the log ----------------------------------------------------------------------
 

@@ -211,6 +211,8 @@ def bench_ledger(
 
 from creditbank.cli.credits import balance as _balance  # noqa: E402  (registers the command)
 from creditbank.cli.demo import demo as _demo  # noqa: E402  (registers the command)
+from creditbank.cli.importer import import_completions as _import  # noqa: E402
 
 app.command("demo")(_demo)
 app.command("balance")(_balance)
+app.command("import")(_import)
