@@ -227,6 +227,7 @@ class Ledger:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
+        self._refuse_queued()  # anything a racing submit queued after the thread stopped
 
     # --- group commit -------------------------------------------------------------
 
@@ -244,6 +245,7 @@ class Ledger:
         while True:
             first = self._queue.get()
             if first is None:
+                self._refuse_queued()
                 return
             batch = [first]
             deadline = time.monotonic() + self.max_wait
@@ -269,6 +271,17 @@ class Ledger:
                     item.future.set_exception(outcome)
                 else:
                     item.future.set_result(outcome)
+
+    def _refuse_queued(self) -> None:
+        """At shutdown, answer what was queued after the stop marker instead of leaving
+        its callers waiting."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None and item.future is not None:
+                item.future.set_exception(Unavailable("the ledger is shutting down"))
 
     @staticmethod
     def _outcome(item: _Item) -> Appended | CreditBankError:

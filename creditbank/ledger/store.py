@@ -153,7 +153,9 @@ def consistency_proof(conn: Connection, first: int, second: int) -> list[bytes]:
 
 def root_at(conn: Connection, size: int) -> bytes:
     _check_size(conn, size, "size")
-    return merkle.hash_range(list(lookup_nodes(conn, merkle.range_nodes(0, size)).values()))
+    ids = merkle.range_nodes(0, size)
+    nodes = lookup_nodes(conn, ids)
+    return merkle.hash_range([nodes[n] for n in ids])  # in range order, not row order
 
 
 def latest_checkpoint(conn: Connection) -> tuple[int, str]:
