@@ -50,12 +50,13 @@ def new_account_number() -> str:
 
 
 def is_valid_account_number(value: str) -> bool:
-    return bool(ACCOUNT_RE.match(value)) and damm_digit(value[2:]) == 0
+    return bool(ACCOUNT_RE.fullmatch(value)) and damm_digit(value[2:]) == 0
 
 
 def check_account_number(value: object, *, field: str = "account") -> str:
     """``value`` if it is a well-formed account number; InvalidInput naming ``field``."""
-    if not isinstance(value, str) or not ACCOUNT_RE.match(value):
+    # fullmatch: `$` alone would also accept a trailing newline
+    if not isinstance(value, str) or not ACCOUNT_RE.fullmatch(value):
         raise InvalidInput(
             "an account number is CB followed by 11 digits, e.g. CB12345678903", field=field
         )

@@ -52,8 +52,10 @@ def login(bank: Bank, account: str, password: str, now: datetime) -> tuple[str, 
     c = tables.learner_credentials
     refusal: Unauthenticated | Forbidden | None = None
     # The failure is recorded (counter, lockout, event) and committed before refusing.
+    # FOR UPDATE: parallel guesses queue on the row, so none of them is lost (SQLite's
+    # BEGIN IMMEDIATE already serializes them).
     with bank.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        row = conn.execute(select(c).where(c.c.account == account)).first()
+        row = conn.execute(select(c).where(c.c.account == account).with_for_update()).first()
         if row is None or row.password_hash is None:
             record_event(conn, now, "login_failed", account[:13], "no active credentials")
             refusal = Unauthenticated("wrong account number or password")

@@ -17,6 +17,8 @@ import hashlib
 import hmac
 import json
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,7 +73,10 @@ class MasterKey:
 
 
 def normalize_id_number(value: str) -> str:
-    return "".join(value.split()).upper()
+    """One spelling per ID: NFKC folds full-width and other compatibility digits and
+    letters to ASCII, then spaces go and letters are upper-cased, so the same document
+    always gives the same lookup hash."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -81,7 +86,7 @@ _ID_CHECK = "10X98765432"
 def check_resident_id(value: str) -> str:
     """A PRC resident identity card number (GB 11643-1999: 17 digits + ISO 7064 MOD 11-2)."""
     number = normalize_id_number(value)
-    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+    if len(number) != 18 or not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise InvalidInput(
             "a resident ID number is 17 digits and a check character", field="id_number"
         )

@@ -1,0 +1,467 @@
+"""The role table, walked: every route of the app against every kind of caller.
+
+Allowed callers get past authorization (and, with the well-formed requests built here,
+reach the handler and succeed); everyone else gets 401 (no token) or 403, and a refused
+request writes nothing: the log, the vault, credentials, tokens and accounts stay as they
+were. Learners reach only their own account.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import fastapi.routing
+import httpx
+import pytest
+from anyio.from_thread import start_blocking_portal
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from creditbank.access import service
+from creditbank.api.app import create_app
+from creditbank.api.policy import ROUTE_ROLES, authorize
+from creditbank.bank import Bank, init_bank
+from creditbank.catalogue import service as catalogue
+from creditbank.catalogue.service import publish_catalogue
+from creditbank.keys import KeyPair
+from creditbank.ledger.entry import SignedStatement, format_time, sign_statement
+from creditbank.settings import Settings
+from tests.access.conftest import (
+    PASSWORD,
+    Learner,
+    Orgs,
+    learner_token,
+    open_learner,
+    problem,
+    snapshot,
+)
+from tests.api.conftest import ASGIClient
+from tests.api.test_ledger_api import payload
+from tests.catalogue.conftest import small_catalogue
+from tests.conftest import FakeClock
+from tests.factories import make_person, notice, token_for
+
+# Callers: the four roles, no token at all, and a token for the log operator's actor
+# (issuable by `creditbank token create --actor log`), which no route lists: fail closed.
+CALLERS = ["authority", "provider", "certifier", "learner", "no-token", "operator"]
+ACTOR_OF = {
+    "authority": "authority",
+    "provider": "prov-a",
+    "certifier": "cert-a",
+    "operator": "log",
+}
+
+# Who may call each route, written down here from the rules (shared/spec/rules.md,
+# "Actors") independently of ROUTE_ROLES, and what the route answers an allowed caller
+# given the requests built below. The walk checks that the app enforces these; the table
+# must say the same, so a loosened entry fails too; and a new route needs a line here.
+ANYONE: frozenset[str] = frozenset(CALLERS)
+ORGS = frozenset({"authority", "provider", "certifier"})
+SIGNED_IN = frozenset({"authority", "provider", "certifier", "learner"})
+OWN_ACCOUNT = frozenset({"learner", "authority"})  # the learner: only their own
+AUTHORITY = frozenset({"authority"})
+PROVIDER = frozenset({"provider"})
+EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
+    ("GET", "/tlog/checkpoint"): (ANYONE, 200),
+    ("GET", "/tlog/tile/{path:path}"): (ANYONE, 200),
+    ("GET", "/v1/ledger/key"): (ANYONE, 200),
+    ("GET", "/v1/ledger/entries/{index}"): (ANYONE, 200),
+    ("GET", "/v1/ledger/entries/{index}/receipt"): (ANYONE, 200),
+    ("GET", "/v1/ledger/proofs/inclusion"): (ANYONE, 200),
+    ("GET", "/v1/ledger/proofs/consistency"): (ANYONE, 200),
+    ("GET", "/v1/standards"): (ANYONE, 200),
+    ("GET", "/v1/standards/{standard_id}"): (ANYONE, 200),
+    ("GET", "/v1/programs"): (ANYONE, 200),
+    ("GET", "/v1/providers/{provider}/courses"): (ANYONE, 200),
+    ("POST", "/v1/auth/token"): (ANYONE, 200),
+    ("POST", "/v1/auth/activate"): (ANYONE, 204),
+    ("POST", "/v1/ledger/entries"): (ORGS, 201),
+    ("POST", "/v1/courses"): (PROVIDER, 201),
+    ("POST", "/v1/courses/recognitions"): (AUTHORITY, 201),
+    ("POST", "/v1/completions"): (PROVIDER, 201),
+    ("POST", "/v1/completions/batch"): (PROVIDER, 200),
+    ("POST", "/v1/completions/retractions"): (PROVIDER, 201),
+    ("GET", "/v1/me"): (SIGNED_IN, 200),
+    ("POST", "/v1/auth/logout"): (SIGNED_IN, 204),
+    ("POST", "/v1/learners"): (frozenset({"authority", "provider"}), 201),
+    ("POST", "/v1/learners/lookup"): (AUTHORITY, 200),
+    ("GET", "/v1/learners/{account}"): (OWN_ACCOUNT, 200),
+    ("GET", "/v1/learners/{account}/export"): (OWN_ACCOUNT, 200),
+    ("POST", "/v1/learners/{account}/erasure"): (OWN_ACCOUNT, 200),
+    ("POST", "/v1/learners/{account}/closure"): (AUTHORITY, 200),
+    ("GET", "/v1/learners/{account}/balance"): (OWN_ACCOUNT, 200),
+    ("GET", "/v1/learners/{account}/progress"): (OWN_ACCOUNT, 200),
+    ("GET", "/v1/learners/{account}/history"): (OWN_ACCOUNT, 200),
+    ("GET", "/v1/learners/{account}/receipts/{index}"): (OWN_ACCOUNT, 200),
+}
+
+_ids = itertools.count()
+
+
+@dataclass
+class Call:
+    url: str
+    json: Any = None
+    data: dict[str, str] | None = None
+    account: str | None = None  # the learner account the call is about, if any
+
+
+@dataclass
+class World:
+    """A bank with a published catalogue, the organisations, and a learner (the subject)
+    whose account the read routes name and who has a password."""
+
+    bank: Bank
+    orgs: Orgs
+    subject: Learner
+    keys: dict[str, KeyPair]
+
+    def statement_author(self, caller: str) -> tuple[str, KeyPair]:
+        """An organisation signs as itself; others send a provider's well-formed statement."""
+        actor = ACTOR_OF.get(caller)
+        if actor in self.keys:
+            return actor, self.keys[actor]
+        return "prov-a", self.keys["prov-a"]
+
+    def build(self, method: str, path: str, caller: str) -> Call:
+        """A valid-looking request to the route for this caller."""
+        n = next(_ids)
+        builders: dict[tuple[str, str], Callable[[], Call]] = {
+            ("GET", "/tlog/checkpoint"): lambda: Call("/tlog/checkpoint"),
+            ("GET", "/tlog/tile/{path:path}"): lambda: Call("/tlog/tile/0/000.p/1"),
+            ("GET", "/v1/ledger/key"): lambda: Call("/v1/ledger/key"),
+            ("GET", "/v1/ledger/entries/{index}"): lambda: Call("/v1/ledger/entries/0"),
+            ("GET", "/v1/ledger/entries/{index}/receipt"): lambda: Call(
+                "/v1/ledger/entries/0/receipt"
+            ),
+            ("GET", "/v1/ledger/proofs/inclusion"): lambda: Call(
+                "/v1/ledger/proofs/inclusion?index=0"
+            ),
+            ("GET", "/v1/ledger/proofs/consistency"): lambda: Call(
+                "/v1/ledger/proofs/consistency?first=1"
+            ),
+            ("GET", "/v1/standards"): lambda: Call("/v1/standards?level=5"),
+            ("GET", "/v1/standards/{standard_id}"): lambda: Call("/v1/standards/data-annotator"),
+            ("GET", "/v1/programs"): lambda: Call("/v1/programs"),
+            ("GET", "/v1/providers/{provider}/courses"): lambda: Call(
+                "/v1/providers/prov-a/courses"
+            ),
+            ("POST", "/v1/auth/token"): lambda: Call(
+                "/v1/auth/token", data={"username": self.subject.account, "password": PASSWORD}
+            ),
+            ("POST", "/v1/auth/activate"): self._activation,
+            ("POST", "/v1/ledger/entries"): lambda: Call(
+                "/v1/ledger/entries", json=payload(notice(*self.statement_author(caller)))
+            ),
+            ("POST", "/v1/courses"): lambda: Call(
+                "/v1/courses", json=payload(sign_statement(course(f"c{n}"), self.keys["prov-a"]))
+            ),
+            ("POST", "/v1/courses/recognitions"): lambda: Call(
+                "/v1/courses/recognitions",
+                json=payload(sign_statement(self._new_course(f"c{n}"), self.orgs.authority)),
+            ),
+            ("POST", "/v1/completions"): lambda: Call(
+                "/v1/completions", json=payload(self._completion(f"done-{n}"))
+            ),
+            ("POST", "/v1/completions/batch"): lambda: Call(
+                "/v1/completions/batch",
+                json={"statements": [payload(self._completion(f"done-{n}"))]},
+            ),
+            ("POST", "/v1/completions/retractions"): lambda: Call(
+                "/v1/completions/retractions",
+                json=payload(self._retraction(f"done-{n}")),
+            ),
+            ("GET", "/v1/me"): lambda: Call("/v1/me"),
+            ("POST", "/v1/auth/logout"): lambda: Call("/v1/auth/logout"),
+            ("POST", "/v1/learners"): lambda: Call(
+                "/v1/learners", json=make_person().model_dump(mode="json")
+            ),
+            ("POST", "/v1/learners/lookup"): lambda: Call(
+                "/v1/learners/lookup",
+                json={"id_type": "resident_id", "id_number": self.subject.person.id_number},
+            ),
+            **{
+                route: (lambda p=route[1]: self._subject(p))
+                for route in EXPECTED
+                if route[0] == "GET" and "{account}" in route[1]
+            },
+            # destructive: each call gets a fresh account (the learner: its own)
+            ("POST", "/v1/learners/{account}/erasure"): lambda: self._fresh("erasure"),
+            ("POST", "/v1/learners/{account}/closure"): lambda: self._fresh(
+                "closure", json={"reason": "moved abroad"}
+            ),
+        }
+        return builders[(method, path)]()
+
+    def _new_course(self, course_id: str) -> dict[str, Any]:
+        """Registers a course of prov-a's; the authority's recognition of it, unsigned."""
+        catalogue.append_signed(self.bank.ledger, course(course_id), self.keys["prov-a"])
+        return recognition(self.bank, course_id)
+
+    def _completion(self, cid: str) -> SignedStatement:
+        """prov-a's completion of its recognized course by the subject."""
+        completed = self.bank.ledger.clock() - timedelta(hours=1)
+        statement = {
+            "kind": "completion.recorded",
+            "actor": "prov-a",
+            "id": cid,
+            "body": {
+                "learner": self.subject.account,
+                "course_id": "c-base",
+                "completed_at": format_time(completed),
+                "score": 90,
+                "hours_attended": "32.0",
+            },
+        }
+        return sign_statement(statement, self.keys["prov-a"])
+
+    def _retraction(self, cid: str) -> SignedStatement:
+        """prov-a retracting a completion it has just logged."""
+        index = self.bank.ledger.append(self._completion(cid)).index
+        statement = {
+            "kind": "completion.retracted",
+            "actor": "prov-a",
+            "id": f"retract-{cid}",
+            "body": {"completion_index": index, "reason": "uploaded twice"},
+        }
+        return sign_statement(statement, self.keys["prov-a"])
+
+    def _activation(self) -> Call:
+        fresh = open_learner(self.bank)
+        body = {
+            "account": fresh.account,
+            "activation_code": fresh.activation_code,
+            "password": PASSWORD,
+        }
+        return Call("/v1/auth/activate", json=body)
+
+    def _subject(self, path: str) -> Call:
+        """A read about the subject's account (for the learner caller: its own)."""
+        account, index = self.subject.account, str(self.subject.index)
+        return Call(path.replace("{account}", account).replace("{index}", index), account=account)
+
+    def _fresh(self, action: str, json: Any = None) -> Call:
+        account = open_learner(self.bank).account
+        return Call(f"/v1/learners/{account}/{action}", json=json, account=account)
+
+    def token(self, caller: str, call: Call) -> str | None:
+        """A fresh token per request (logout revokes the one it carries)."""
+        if caller == "no-token":
+            return None
+        if caller == "learner":
+            return learner_token(self.bank, call.account or self.subject.account)
+        return token_for(self.bank, ACTOR_OF[caller])
+
+
+def course(course_id: str) -> dict[str, Any]:
+    return catalogue.course_registration(
+        "prov-a",
+        course_id,
+        title="Image annotation basics",
+        standard_id="data-annotator",
+        level=5,
+        unit_code="DAN-5-02",
+        mode="online",
+        hours="32.0",
+    )
+
+
+def recognition(bank: Bank, course_id: str) -> dict[str, Any]:
+    now = bank.ledger.clock()
+    return catalogue.course_recognition(
+        "prov-a",
+        course_id,
+        valid_from=now - timedelta(days=30),
+        valid_until=now + timedelta(days=365),
+    )
+
+
+@pytest.fixture
+def world(bank: Bank, orgs: Orgs) -> World:
+    publish_catalogue(bank.ledger, small_catalogue("data-annotator"), orgs.authority)
+    catalogue.append_signed(bank.ledger, course("c-base"), orgs.provider)
+    catalogue.append_signed(bank.ledger, recognition(bank, "c-base"), orgs.authority)
+    subject = open_learner(bank)
+    # the subject's own password (Argon2): the login route is called with it
+    service.activate(bank, subject.account, subject.activation_code, PASSWORD, bank.ledger.clock())
+    keys = {
+        "authority": orgs.authority,
+        "prov-a": orgs.provider,
+        "cert-a": orgs.certifier,
+    }
+    return World(bank, orgs, subject, keys)
+
+
+def route_contexts(app: FastAPI) -> list[Any]:
+    """Every route of the app, however FastAPI nests them. Since FastAPI 0.137
+    ``app.routes`` holds one opaque entry per included router, so a plain walk over it
+    finds no APIRoute at all and every check below would pass vacuously."""
+    iter_contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    return list(iter_contexts(app.routes)) if iter_contexts else list(app.routes)
+
+
+def api_routes(bank: Bank) -> list[tuple[str, str]]:
+    return sorted(
+        (method, ctx.path)
+        for ctx in route_contexts(create_app(bank))
+        if isinstance(getattr(ctx, "original_route", ctx), APIRoute)
+        for method in ctx.methods
+    )
+
+
+@pytest.fixture
+def app_bank(tmp_path: Path, clock: FakeClock) -> Iterator[Bank]:
+    """A bank for the tests that only need the app's routes (one engine is enough)."""
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'b.db'}")
+    bank = init_bank(settings, clock=clock)
+    try:
+        yield bank
+    finally:
+        bank.close()
+
+
+def test_the_role_table_and_the_app_list_the_same_routes(app_bank: Bank) -> None:
+    routes = api_routes(app_bank)
+    assert len(routes) >= len(ROUTE_ROLES), "the route walk found too few routes"
+    assert len(routes) == len(set(routes))
+    missing = sorted(set(routes) - set(ROUTE_ROLES))
+    stale = sorted(set(ROUTE_ROLES) - set(routes))
+    assert missing == [], f"routes without an access policy: {missing}"
+    assert stale == [], f"policies for routes that do not exist: {stale}"
+    assert set(EXPECTED) == set(routes), "every route needs a line in EXPECTED"
+    for ctx in route_contexts(create_app(app_bank)):
+        original = getattr(ctx, "original_route", ctx)
+        if isinstance(original, APIRoute):
+            # authorize looks the policy up by the APIRoute's own path: an include-time
+            # prefix would make the two differ (and the route fail closed)
+            assert ctx.path == original.path
+            # every API route runs the one authorization dependency
+            assert authorize in [d.dependency for d in ctx.dependencies], ctx.path
+        else:
+            # only FastAPI's own documentation pages sit outside the table
+            assert ctx.path in {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    roles = {"authority", "provider", "certifier", "learner"}
+    assert all(r <= roles for r in ROUTE_ROLES.values())
+
+
+def test_a_route_missing_from_the_table_is_refused(app_bank: Bank) -> None:
+    app = create_app(app_bank)
+
+    @app.get("/v1/unlisted")
+    def unlisted() -> dict[str, str]:
+        return {"secret": "should not be reachable"}
+
+    with start_blocking_portal() as portal:
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bank.test"
+        )
+        try:
+            unlisted_client = ASGIClient(portal, http)
+            for token in (None, token_for(app_bank, "authority")):
+                body = problem(unlisted_client.get("/v1/unlisted", token=token), 403)
+                assert "no access policy" in body["detail"]
+        finally:
+            portal.call(http.aclose)
+
+
+def test_the_role_table_says_what_the_rules_say() -> None:
+    assert set(ROUTE_ROLES) == set(EXPECTED)
+    for route, roles in ROUTE_ROLES.items():
+        assert (roles or ANYONE) == EXPECTED[route][0], route
+
+
+def _allowed(method: str, path: str, caller: str) -> bool:
+    return caller in EXPECTED[(method, path)][0]
+
+
+def test_every_caller_against_every_route(world: World, client: ASGIClient, subtests: Any) -> None:
+    routes = api_routes(world.bank)
+    for caller in CALLERS:
+        with subtests.test(caller=caller):
+            failures: list[str] = []
+            for method, path in routes:
+                failures += _check(world, client, caller, method, path)
+            assert failures == []
+
+
+def _check(world: World, client: ASGIClient, caller: str, method: str, path: str) -> list[str]:
+    """One caller against one route: what went wrong, if anything."""
+    call = world.build(method, path, caller)
+    token = world.token(caller, call)
+    label = f"{caller} {method} {path}"
+    if _allowed(method, path, caller):
+        r = client.request(method, call.url, token=token, json=call.json, data=call.data)
+        if r.status_code != EXPECTED[(method, path)][1]:
+            return [f"{label}: allowed, got {r.status_code} {r.text[:200]}"]
+        return []
+    failures = []
+    before = snapshot(world.bank)
+    expected = 401 if token is None else 403
+    variants = [{"json": call.json, "data": call.data}]
+    if method == "POST":
+        variants.append({})  # no body at all: refused by role, not by validation
+    for kwargs in variants:
+        r = client.request(method, call.url, token=token, **kwargs)
+        if r.status_code != expected:
+            failures.append(f"{label}: refused, expected {expected}, got {r.status_code}")
+            continue
+        slug = "unauthenticated" if expected == 401 else "forbidden"
+        if r.json().get("type") != f"https://creditbank.local/problems/{slug}":
+            failures.append(f"{label}: not the authorization problem: {r.text[:200]}")
+        if expected == 401 and r.headers.get("www-authenticate") != "Bearer":
+            failures.append(f"{label}: 401 without WWW-Authenticate: Bearer")
+    if snapshot(world.bank) != before:
+        failures.append(f"{label}: a refused request wrote something")
+    return failures
+
+
+# every route a learner may call about an account (their own)
+LEARNER_ACCOUNT_ROUTES = sorted(
+    route
+    for route, (callers, _) in EXPECTED.items()
+    if "{account}" in route[1] and "learner" in callers
+)
+
+
+def test_a_learner_cannot_reach_another_learners_account(
+    bank: Bank, client: ASGIClient, subtests: Any
+) -> None:
+    assert len(LEARNER_ACCOUNT_ROUTES) >= 3
+    me, other = open_learner(bank), open_learner(bank)
+    token = learner_token(bank, me.account)
+    for method, path in LEARNER_ACCOUNT_ROUTES:
+        with subtests.test(route=f"{method} {path}"):
+            url = path.replace("{account}", other.account).replace("{index}", str(other.index))
+            before = snapshot(bank)
+            r = client.request(method, url, token=token)
+            assert "only their own account" in problem(r, 403, "account")["detail"]
+            assert snapshot(bank) == before
+    # the other learner's personal data is still there, and still theirs
+    export = client.get(
+        f"/v1/learners/{other.account}/export", token=token_for(bank, "authority")
+    ).json()
+    assert export["personal_data"]["name"] == other.person.name
+    assert export["account"]["status"] == "open"
+
+
+def test_a_body_that_is_not_json_is_refused_before_anything_runs(
+    bank: Bank, client: ASGIClient, orgs: Orgs
+) -> None:
+    """FastAPI decodes JSON before any dependency: such a request gets 422 even without a
+    token, but neither authorization nor the handler runs and nothing is written."""
+    tokens = (None, token_for(bank, "cert-a"))
+    before = snapshot(bank)
+    for token in tokens:
+        r = client.post(
+            "/v1/learners",
+            content=b"{not json",
+            headers={"content-type": "application/json"},
+            token=token,
+        )
+        assert "JSON decode error" in problem(r, 422)["detail"]
+    assert snapshot(bank) == before
