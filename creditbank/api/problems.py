@@ -22,6 +22,12 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
     )
 
 
+def _field_of(error: Any) -> str:
+    if error.get("type") == "json_invalid":
+        return "body"  # the position in the text is in the message, not a field
+    return _field_from_loc(tuple(error.get("loc", ())))
+
+
 def _field_from_loc(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header"):
@@ -41,7 +47,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        field = _field_from_loc(tuple(first.get("loc", ())))
+        field = _field_of(first)
         return problem_response(
             {
                 "type": "https://creditbank.local/problems/invalid-input",
@@ -49,10 +55,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "status": 422,
                 "detail": f"{field}: {first.get('msg', 'invalid')}",
                 "field": field,
-                "errors": [
-                    {"field": _field_from_loc(tuple(e.get("loc", ()))), "message": e.get("msg")}
-                    for e in errors
-                ],
+                "errors": [{"field": _field_of(e), "message": e.get("msg")} for e in errors],
             }
         )
 

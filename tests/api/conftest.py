@@ -22,7 +22,9 @@ class ASGIClient:
         self._client = client
         self.token: str | None = None  # sent when a call names none
 
-    def request(self, method: str, url: str, *, token: str | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, url: str, *, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         token = token or self.token
         if token is not None:
             kwargs["headers"] = {**kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}

@@ -193,6 +193,7 @@ def test_bad_input_gets_a_problem_and_writes_nothing(
         "/v1/ledger/entries", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert r.status_code == 422
+    assert r.json()["field"] == "body"
     r = client.post(
         "/v1/ledger/entries",
         content=b"x" * (5 * 1024 * 1024),
