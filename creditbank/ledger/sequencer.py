@@ -386,10 +386,14 @@ class Ledger:
         )
         new_size = state.size + len(rows)
         root = merkle.hash_range(list(new_frontier.values()))
-        conn.execute(insert(tables.log_entries), [r.__dict__ for r in rows])
-        conn.execute(
-            insert(store.N), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in created]
+        store.insert_entries(
+            conn,
+            [
+                (r.idx, r.kind, r.actor, r.idem_key, r.statement_hash, r.leaf_hash, r.data)
+                for r in rows
+            ],
         )
+        store.insert_nodes(conn, [(lv, ix, h) for (lv, ix), h in created])
         note = sign_checkpoint(
             Checkpoint(self.origin, new_size, root), self.origin, self.log_key.private_key
         )

@@ -119,9 +119,44 @@ def inclusion_proofs(
 ) -> list[list[bytes]]:
     """Inclusion proofs for many entries of one tree with one storage read at most (the
     sequencer's receipts for a batch)."""
-    shapes = [merkle.inclusion_proof_ranges(i, size) for i in indexes]
-    nodes = lookup_nodes(conn, merkle.nodes_for_ranges(r for rs in shapes for r in rs), cached)
-    return [merkle.hashes_for_ranges(rs, nodes.__getitem__) for rs in shapes]
+    # Neighbouring entries share most of their proof ranges: split each range once.
+    split: dict[tuple[int, int], list[NodeId]] = {}
+    shapes = []
+    for i in indexes:
+        ranges = merkle.inclusion_proof_ranges(i, size)
+        for r in ranges:
+            if r not in split:
+                split[r] = merkle.range_nodes(*r)
+        shapes.append(ranges)
+    nodes = lookup_nodes(conn, list(dict.fromkeys(n for ns in split.values() for n in ns)), cached)
+    hashes = {r: merkle.hash_range([nodes[n] for n in ns]) for r, ns in split.items()}
+    return [[hashes[r] for r in rs] for rs in shapes]
+
+
+def insert_entries(
+    conn: Connection, rows: Sequence[tuple[int, str, str, str | None, bytes, bytes, bytes]]
+) -> None:
+    """Bulk insert (idx, kind, actor, idem_key, statement_hash, leaf_hash, data) rows,
+    straight to the driver: the sequencer's hottest write."""
+    _raw_many(
+        conn,
+        "INSERT INTO log_entries (idx, kind, actor, idem_key, statement_hash, leaf_hash, data) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def insert_nodes(conn: Connection, rows: Sequence[tuple[int, int, bytes]]) -> None:
+    """Bulk insert (level, idx, hash) tree nodes."""
+    _raw_many(conn, "INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)", rows)
+
+
+def _raw_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    conn.exec_driver_sql(sql, list(rows))
 
 
 def tree_size(conn: Connection) -> int:
