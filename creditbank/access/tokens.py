@@ -166,14 +166,21 @@ class TokenCache:
         self._entries: dict[str, tuple[Principal, datetime, float]] = {}
         self._lock = threading.Lock()
 
-    def authenticate(self, engine: Engine, token: str, now: datetime) -> Principal:
-        key = token_hash(token)
+    def cached(self, token: str, now: datetime) -> Principal | None:
+        """The principal if this token was checked moments ago (no database read)."""
         with self._lock:
-            cached = self._entries.get(key)
-        if cached is not None:
-            principal, expires, until = cached
+            entry = self._entries.get(token_hash(token))
+        if entry is not None:
+            principal, expires, until = entry
             if time.monotonic() < until and now < expires:
                 return principal
+        return None
+
+    def authenticate(self, engine: Engine, token: str, now: datetime) -> Principal:
+        key = token_hash(token)
+        hit = self.cached(token, now)
+        if hit is not None:
+            return hit
         principal, expires = _authenticate(engine, token, now)
         if self.seconds > 0:
             with self._lock:

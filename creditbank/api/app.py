@@ -41,3 +41,12 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
     app.include_router(credits.router)
     app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for a server process, from the environment (``creditbank serve`` sets it):
+    each worker process opens its own bank on the shared database."""
+    from creditbank.bank import open_bank
+    from creditbank.settings import Settings
+
+    return create_app(open_bank(Settings()), close_bank=True)

@@ -1,4 +1,7 @@
-"""Request body size limit, enforced while the body streams in (not only by header)."""
+"""Request body size limit, enforced while the body streams in (not only by header).
+
+Starlette's own limiter answers some refusals in plain text; this one always answers with
+problem details naming the field, like every other refusal."""
 
 from __future__ import annotations
 

@@ -82,8 +82,10 @@ async def authorize(
     if not token:
         raise Unauthenticated("this endpoint needs a bearer token")
     bank = request.app.state.bank
-    principal: Principal = await run_in_threadpool(
-        bank.tokens.authenticate, bank.engine, token, bank.ledger.clock()
+    now = bank.ledger.clock()
+    # A token checked moments ago needs no thread hop; otherwise read the database.
+    principal: Principal = bank.tokens.cached(token, now) or await run_in_threadpool(
+        bank.tokens.authenticate, bank.engine, token, now
     )
     if principal.role not in roles:
         raise Forbidden(f"a {principal.role} may not call {request.method} {path}")

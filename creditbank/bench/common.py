@@ -91,7 +91,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(settings: Settings) -> Iterator[str]:
+def server(settings: Settings, workers: int = 1) -> Iterator[str]:
     """Run `creditbank serve` for ``settings`` in a subprocess; yields its base URL."""
     port = free_port()
     cmd = [
@@ -104,6 +104,8 @@ def server(settings: Settings) -> Iterator[str]:
         str(settings.data_dir),
         "--port",
         str(port),
+        "--workers",
+        str(workers),
     ]
     if settings.database_url:
         cmd += ["--database-url", settings.database_url]

@@ -73,14 +73,32 @@ def serve(
     database_url: DatabaseUrl = None,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes sharing the port and database.")
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API (several processes may serve one PostgreSQL database)."""
+    """Serve the HTTP API. Several processes (``--workers``, or separate commands) may
+    serve one database: the log's lock keeps a single sequence."""
+    import os
+
     import uvicorn
 
-    from creditbank.api.app import create_app
-
-    bank = open_bank(make_settings(data_dir, database_url))
-    uvicorn.run(create_app(bank, close_bank=True), host=host, port=port, log_level="warning")
+    settings = make_settings(data_dir, database_url)
+    open_bank(settings).close()  # fail here, clearly, if there is no ledger
+    # Each worker process builds its app from these (see creditbank.api.app.app_from_env).
+    os.environ["CREDITBANK_DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.database_url:
+        os.environ["CREDITBANK_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "creditbank.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def _progress() -> Progress:
@@ -195,6 +213,7 @@ def bench_ledger(
     database_url: DatabaseUrl = None,
     http_entries: Annotated[int, typer.Option(help="Entries to post through HTTP.")] = 5000,
     proof_tree: Annotated[int, typer.Option(help="Large tree size for proof latency.")] = 1_000_000,
+    http_workers: Annotated[int, typer.Option(help="Server processes for the HTTP figures.")] = 2,
 ) -> None:
     """Append rate (batched and HTTP), proof latency at 1k and 1M, audit rate."""
     from creditbank.bench.ledger import run_ledger_bench
@@ -206,6 +225,7 @@ def bench_ledger(
         http_entries=http_entries,
         proof_tree=proof_tree,
         console=console,
+        http_workers=http_workers,
     )
 
 

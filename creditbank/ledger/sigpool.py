@@ -42,6 +42,10 @@ class SignaturePool:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
 
+    def start(self) -> None:
+        """Start the worker now (it takes a moment to spawn) rather than on first use."""
+        self.verify([])
+
     def verify(self, jobs: Sequence[Job]) -> list[bool] | None:
         """Verify ``jobs``: the first half in the worker, the rest here, concurrently.
 
