@@ -12,6 +12,7 @@ import base64
 import json
 import random
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from rich.console import Console
 from sqlalchemy import Engine, insert
 
 from creditbank.access.tokens import create_token
-from creditbank.bank import Bank, init_bank
+from creditbank.bank import Bank, init_bank, open_bank
 from creditbank.bench.common import (
     Figure,
     median,
@@ -96,7 +97,7 @@ def _statements(actor: str, key: KeyPair, n: int, prefix: str) -> list[SignedSta
 
 
 def batched_append_rate(bank: Bank, key: KeyPair, n: int, prefix: str = "batched") -> float:
-    statements = _statements("prov-bench", key, n, prefix)
+    statements = _statements(key.name, key, n, prefix)
     if bank.ledger.signatures is not None:
         bank.ledger.signatures.start()  # a long-running importer pays the spawn once
     start = time.perf_counter()
@@ -125,7 +126,7 @@ def http_append(
                 "signature": base64.b64encode(s.signature).decode(),
             }
         ).encode()
-        for s in _statements("prov-bench", key, n, prefix)
+        for s in _statements(key.name, key, n, prefix)
     ]
     with server(settings, workers) as base:
         result = post_load(base, "/v1/ledger/entries", bodies, clients, token)
@@ -195,9 +196,12 @@ def run_ledger_bench(
     figures.append(Figure("Ed25519 verify, raw, one core (baseline)", verify_rate, "verifies/s"))
 
     with throwaway_settings(data_dir, database_url) as settings:
-        bank = init_bank(settings)
+        # A named data dir keeps what the benchmark writes (and may hold a ledger already).
+        existing = settings.log_key_path.exists()
+        bank = open_bank(settings) if existing else init_bank(settings)
         try:
-            key = _register_bench_actor(bank, "prov-bench")
+            actor = f"prov-bench-{uuid.uuid4().hex[:8]}"  # a fresh provider for every run
+            key = _register_bench_actor(bank, actor)
             # The machine is small and noisy: every rate is the median of ROUNDS runs.
             rates = [batched_append_rate(bank, key, entries, f"b{r}") for r in range(ROUNDS)]
             rate = median(rates)
@@ -215,7 +219,7 @@ def run_ledger_bench(
                 token, _, _ = create_token(
                     bank.engine,
                     role="provider",
-                    actor_id="prov-bench",
+                    actor_id=actor,
                     label="benchmark",
                     now=bank.ledger.clock(),
                     ttl=timedelta(hours=1),

@@ -114,6 +114,21 @@ def _progress() -> Progress:
 
 
 @app.command()
+def routes() -> None:
+    """List every HTTP route and the roles that may call it (the one access table)."""
+    from rich.table import Table
+
+    from creditbank.api.policy import ROUTE_ROLES
+
+    table = Table(title="routes and roles")
+    for col in ("method", "path", "roles"):
+        table.add_column(col, overflow="fold")
+    for (method, path), roles in sorted(ROUTE_ROLES.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        table.add_row(method, path, ", ".join(sorted(roles)) or "anyone")
+    console.print(table)
+
+
+@app.command()
 @cli_errors
 def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Re-read the whole log and check every hash, signature, checkpoint and projection."""

@@ -125,3 +125,13 @@ def test_demo_refuses_a_directory_it_did_not_make(tmp_path: Path) -> None:
     code, out = run("demo", "--data-dir", str(tmp_path / "mine"))
     assert code == 1
     assert "not made by the demo" in out
+
+
+def test_routes_lists_the_access_table() -> None:
+    from creditbank.api.policy import ROUTE_ROLES
+
+    code, out = run("routes")
+    assert code == 0
+    assert "/v1/learners/{account}/export" in out
+    assert "learner" in out
+    assert out.count("\n") >= len(ROUTE_ROLES)
