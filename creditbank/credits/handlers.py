@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -181,6 +181,32 @@ def _course(
     return terms, course
 
 
+def has_active_certificate(conn: Connection, learner: str, standard_id: str, level: int) -> bool:
+    """Whether the learner holds an unrevoked certificate of that standard and level."""
+    c = tables.certificates
+    row = conn.execute(
+        select(c.c.number).where(
+            c.c.learner == learner,
+            c.c.standard_id == standard_id,
+            c.c.level == level,
+            c.c.revoked_index.is_(None),
+        )
+    ).first()
+    return row is not None
+
+
+def level_progress(
+    conn: Connection, learner: str, standard_id: str, level: Level, t: datetime
+) -> rules.Progress:
+    """rules.progress with the learner's awards and lower-level certificate at ``t``."""
+    return rules.progress(
+        level_terms(level, standard_id),
+        learner_awards(conn, learner, standard_id),
+        t,
+        has_lower_certificate=has_active_certificate(conn, learner, standard_id, level.level + 1),
+    )
+
+
 def _eligibility_change(
     ctx: BatchContext, learner: str, standard_id: str, level_no: int, source: int
 ) -> list[Derivation]:
@@ -189,12 +215,7 @@ def _eligibility_change(
     level = None if standard is None else standard.level(level_no)
     if level is None:
         return []
-    now_state = rules.progress(
-        level_terms(level, standard_id),
-        learner_awards(ctx.conn, learner, standard_id),
-        ctx.now,
-        has_lower_certificate=False,  # certificates arrive with the certificates module
-    ).eligible
+    now_state = level_progress(ctx.conn, learner, standard_id, level, ctx.now).eligible
     e = tables.eligibility
     row = ctx.conn.execute(
         select(e.c.eligible).where(
@@ -204,6 +225,8 @@ def _eligibility_change(
     was = bool(row.eligible) if row is not None else False
     if now_state == was:
         return []
+    if not now_state and has_active_certificate(ctx.conn, learner, standard_id, level_no):
+        return []  # rules.md: eligibility.lost is for learners not certified at that level
     kind = "eligibility.reached" if now_state else "eligibility.lost"
     return [
         Derivation(

@@ -10,7 +10,12 @@ from sqlalchemy import Engine, select
 
 from creditbank.access.numbers import check_account_number
 from creditbank.credits import rules
-from creditbank.credits.handlers import learner_awards, level_terms, standard_version
+from creditbank.credits.handlers import (
+    has_active_certificate,
+    learner_awards,
+    level_terms,
+    standard_version,
+)
 from creditbank.db import tables
 from creditbank.errors import NotFound
 from creditbank.ledger.entry import parse_time
@@ -90,7 +95,12 @@ def progress(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
                 continue
             for level in sorted(standard.levels, key=lambda lv: -lv.level):
                 p = rules.progress(
-                    level_terms(level, standard_id), awards, now, has_lower_certificate=False
+                    level_terms(level, standard_id),
+                    awards,
+                    now,
+                    has_lower_certificate=has_active_certificate(
+                        conn, account, standard_id, level.level + 1
+                    ),
                 )
                 levels.append(
                     {

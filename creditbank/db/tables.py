@@ -286,6 +286,24 @@ class Eligibility(SQLModel, table=True):
     changed_index: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class Certificate(SQLModel, table=True):
+    """Projection: certificates, the awards they rest on, and their revocation."""
+
+    __tablename__ = "certificates"
+
+    number: str = Field(sa_column=Column(String(48), primary_key=True))
+    learner: str = Field(sa_column=Column(String(13), nullable=False))
+    standard_id: str = Field(sa_column=Column(String(64), nullable=False))
+    level: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    issuer: str = Field(sa_column=Column(String(64), nullable=False))
+    issued_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    issued_at: str = Field(sa_column=Column(String(40), nullable=False))
+    awards: str = Field(sa_column=Column(Text, nullable=False))
+    assessment: str = Field(sa_column=Column(Text, nullable=False))
+    revoked_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    revoked_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
 APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
 PROJECTION_TABLES = (
     "actors",
@@ -300,6 +318,7 @@ PROJECTION_TABLES = (
     "completions",
     "awards",
     "eligibility",
+    "certificates",
 )
 
 
@@ -334,3 +353,4 @@ auth_events = _table(AuthEvent)
 completions = _table(Completion)
 awards = _table(CreditAward)
 eligibility = _table(Eligibility)
+certificates = _table(Certificate)

@@ -13,6 +13,10 @@ from creditbank.catalogue.handlers import (
     ProgramPublishedHandler,
     StandardPublishedHandler,
 )
+from creditbank.certificates.handlers import (
+    CertificateIssuedHandler,
+    CertificateRevokedHandler,
+)
 from creditbank.credits.handlers import (
     CompletionRecordedHandler,
     CompletionRetractedHandler,
@@ -49,4 +53,6 @@ def default_handlers() -> dict[str, KindHandler]:
         "credit.revoked": CreditRevokedHandler(),
         "eligibility.reached": EligibilityHandler(eligible=True),
         "eligibility.lost": EligibilityHandler(eligible=False),
+        "certificate.issued": CertificateIssuedHandler(),
+        "certificate.revoked": CertificateRevokedHandler(),
     }

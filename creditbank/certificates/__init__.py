@@ -1,0 +1,1 @@
+"""Certificates: issued by accredited certifying bodies to eligible learners, revocable."""

@@ -1,0 +1,176 @@
+"""Rules for certificates (rules.md: Certificates).
+
+- ``certificate.issued`` (a certifying body accredited for the standard): number,
+  learner, standard, level, the award indexes it rests on (all the learner's awards valid
+  at issuance in that level's units: the body attests exactly the record it assessed) and
+  the assessment result. Refused unless the learner is eligible at issuance and holds no
+  active certificate for the same standard and level.
+- ``certificate.revoked``: only by the issuing body or the authority, with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import Field, StrictInt
+from sqlalchemy import select, update
+
+from creditbank.access.handlers import account_status, record_learner_entry
+from creditbank.access.numbers import ACCOUNT_RE, check_account_number
+from creditbank.credits.handlers import (
+    has_active_certificate,
+    learner_awards,
+    level_progress,
+    standard_version,
+)
+from creditbank.db import tables
+from creditbank.errors import Conflict, Forbidden, NotFound, RuleViolation
+from creditbank.ledger.bodies import Body, parse_body
+from creditbank.ledger.entry import SignedStatement
+from creditbank.ledger.kinds import BatchContext, Derivation
+
+CERTIFICATE_NUMBER = r"^[A-Z0-9][A-Z0-9-]{5,47}$"
+
+
+class Assessment(Body):
+    result: Literal["passed"]
+    score: StrictInt | None = Field(default=None, ge=0, le=100)
+    assessed_at: str | None = None
+
+
+class CertificateIssued(Body):
+    certificate_number: str = Field(pattern=CERTIFICATE_NUMBER)
+    learner: str = Field(pattern=ACCOUNT_RE.pattern)
+    standard_id: str = Field(min_length=1, max_length=64)
+    level: StrictInt = Field(ge=1, le=5)
+    awards: list[StrictInt]
+    assessment: Assessment
+
+
+class CertificateRevoked(Body):
+    certificate_number: str = Field(pattern=CERTIFICATE_NUMBER)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _certificate(ctx: BatchContext, number: str) -> Any:
+    c = tables.certificates
+    return ctx.conn.execute(select(c).where(c.c.number == number)).first()
+
+
+def accredited(ctx: BatchContext, certifier: str, standard_id: str) -> bool:
+    t = tables.certifier_standards
+    row = ctx.conn.execute(
+        select(t.c.standard_id).where(t.c.actor_id == certifier, t.c.standard_id == standard_id)
+    ).first()
+    return row is not None
+
+
+def resting_awards(ctx: BatchContext, learner: str, standard_id: str, level: int) -> list[int]:
+    """All the learner's awards valid now in the units of that standard's level."""
+    return sorted(
+        a.index
+        for a in learner_awards(ctx.conn, learner, standard_id)
+        if a.unit[1] == level and a.valid_at(ctx.now)
+    )
+
+
+class CertificateIssuedHandler:
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(CertificateIssued, signed)
+        actor = ctx.actor(signed.actor)
+        if actor is None or actor.role != "certifier" or actor.status != "active":
+            raise Forbidden(
+                "only accredited certifying bodies issue certificates", field="statement.actor"
+            )
+        if not accredited(ctx, signed.actor, body.standard_id):
+            raise Forbidden(
+                f"{signed.actor} is not accredited for {body.standard_id}",
+                field="statement.body.standard_id",
+            )
+        check_account_number(body.learner, field="statement.body.learner")
+        status = account_status(ctx, body.learner)
+        if status is None:
+            raise NotFound(f"no learner account {body.learner}", field="statement.body.learner")
+        if _certificate(ctx, body.certificate_number) is not None:
+            raise Conflict(
+                f"certificate number {body.certificate_number} is taken",
+                field="statement.body.certificate_number",
+            )
+        if has_active_certificate(ctx.conn, body.learner, body.standard_id, body.level):
+            raise Conflict(
+                f"{body.learner} already holds an active {body.standard_id} level {body.level} "
+                "certificate",
+                field="statement.body.level",
+            )
+        standard = standard_version(ctx.conn, body.standard_id, None)
+        level = None if standard is None else standard.level(body.level)
+        if level is None:
+            raise NotFound(
+                f"no published level {body.level} of {body.standard_id}",
+                field="statement.body.level",
+            )
+        progress = level_progress(ctx.conn, body.learner, body.standard_id, level, ctx.now)
+        if not progress.eligible:
+            raise RuleViolation(
+                f"{body.learner} is not eligible for {body.standard_id} level {body.level} now",
+                field="statement.body.learner",
+            )
+        expected = resting_awards(ctx, body.learner, body.standard_id, body.level)
+        if sorted(body.awards) != expected:
+            raise RuleViolation(
+                "awards must list exactly the learner's awards valid now in this level's units",
+                field="statement.body.awards",
+                expected=expected,
+            )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(CertificateIssued, signed)
+        ctx.conn.execute(
+            tables.certificates.insert().values(
+                number=body.certificate_number,
+                learner=body.learner,
+                standard_id=body.standard_id,
+                level=body.level,
+                issuer=signed.actor,
+                issued_index=index,
+                issued_at=ctx.integrated_at,
+                awards=json.dumps(sorted(body.awards)),
+                assessment=json.dumps(body.assessment.model_dump(), sort_keys=True),
+            )
+        )
+        record_learner_entry(ctx, body.learner, index, signed.kind)
+        return []
+
+
+class CertificateRevokedHandler:
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(CertificateRevoked, signed)
+        row = _certificate(ctx, body.certificate_number)
+        if row is None:
+            raise NotFound(
+                f"no certificate {body.certificate_number}",
+                field="statement.body.certificate_number",
+            )
+        actor = ctx.actor(signed.actor)
+        if signed.actor != row.issuer and (actor is None or actor.role != "authority"):
+            raise Forbidden(
+                "only the issuing body or the authority revokes a certificate",
+                field="statement.actor",
+            )
+        if row.revoked_index is not None:
+            raise Conflict(
+                "that certificate is already revoked", field="statement.body.certificate_number"
+            )
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(CertificateRevoked, signed)
+        c = tables.certificates
+        row = _certificate(ctx, body.certificate_number)
+        ctx.conn.execute(
+            update(c)
+            .where(c.c.number == body.certificate_number)
+            .values(revoked_index=index, revoked_reason=body.reason)
+        )
+        record_learner_entry(ctx, row.learner, index, signed.kind)
+        return []

@@ -1,0 +1,180 @@
+"""Certificates: only accredited bodies, only for eligible learners, once per level;
+revocation by the issuer or the authority; eligibility after certification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from creditbank.db import tables
+from creditbank.errors import Conflict, CreditBankError, Forbidden, RuleViolation
+from creditbank.keys import KeyPair
+from creditbank.ledger import audit
+from creditbank.ledger.entry import sign_statement
+from creditbank.ledger.registry import default_handlers
+from tests.credits.conftest import World
+from tests.credits.test_engine import entry, size
+from tests.factories import b64
+
+
+def certifier(world: World, actor_id: str, standards: list[str]) -> KeyPair:
+    key = KeyPair.generate(actor_id)
+    world.bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "actor.registered",
+                "actor": "authority",
+                "id": f"register-{actor_id}",
+                "body": {
+                    "actor_id": actor_id,
+                    "role": "certifier",
+                    "name": actor_id,
+                    "public_key": b64(key.public_key),
+                    "standards": standards,
+                },
+            },
+            world.bank.authority_key(),
+        )
+    )
+    return key
+
+
+def eligible_learner(world: World) -> tuple[str, list[int]]:
+    learner = world.learner()
+    awards = []
+    for course in ("clean-online", "label-offline", "speech-workplace"):
+        done = world.complete(learner, course)
+        awards.append(done.derived[0])
+    return learner, sorted(awards)
+
+
+def issue(
+    world: World, key: KeyPair, actor: str, learner: str, awards: list[int], **over: Any
+) -> Any:
+    body: dict[str, Any] = {
+        "certificate_number": over.pop("number", "DAN5-2026-000001"),
+        "learner": learner,
+        "standard_id": "data-annotator",
+        "level": 5,
+        "awards": awards,
+        "assessment": {"result": "passed", "score": 86},
+    }
+    sid = over.pop("sid", None)
+    body.update(over)
+    return world.bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "certificate.issued",
+                "actor": actor,
+                "id": sid or f"issue-{body['certificate_number']}",
+                "body": body,
+            },
+            key,
+        )
+    )
+
+
+def revoke(world: World, key: KeyPair, actor: str, number: str, ref: str = "r") -> Any:
+    return world.bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "certificate.revoked",
+                "actor": actor,
+                "id": f"revoke-{number}-{ref}",
+                "body": {"certificate_number": number, "reason": "assessment irregularity"},
+            },
+            key,
+        )
+    )
+
+
+def test_an_accredited_body_certifies_an_eligible_learner(world: World) -> None:
+    key = certifier(world, "cert-a", ["data-annotator"])
+    learner, awards = eligible_learner(world)
+    issued = issue(world, key, "cert-a", learner, awards)
+    assert entry(world, issued.index)["kind"] == "certificate.issued"
+    c = tables.certificates
+    with world.bank.engine.connect() as conn:
+        row = conn.execute(select(c).where(c.c.number == "DAN5-2026-000001")).one()
+    assert row.learner == learner
+    assert row.issuer == "cert-a"
+    # a retraction after certification does not log eligibility.lost (rules.md)
+    completion = entry(world, awards[-1])["statement"]["body"]["completion_index"]
+    retraction = world.retract(completion)
+    kinds = [entry(world, i)["kind"] for i in retraction.derived]
+    assert kinds == ["credit.revoked"]
+    report = audit.audit(
+        world.bank.engine, world.bank.verifier_key, world.bank.origin, default_handlers()
+    )
+    assert report.ok, report.problem
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "field"),
+    [
+        ("not-accredited", Forbidden, "statement.body.standard_id"),
+        ("not-eligible", RuleViolation, "statement.body.learner"),
+        ("wrong-awards", RuleViolation, "statement.body.awards"),
+        ("twice", Conflict, "statement.body.level"),
+        ("number-taken", Conflict, "statement.body.certificate_number"),
+        ("provider-issues", Forbidden, "statement.actor"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_refused_certificates_write_nothing(
+    world: World, case: str, error: type[CreditBankError], field: str
+) -> None:
+    key = certifier(world, "cert-a", ["data-annotator"])
+    other = certifier(world, "cert-b", ["ai-ethics-reviewer"])
+    learner, awards = eligible_learner(world)
+    if case in ("twice", "number-taken"):
+        issue(world, key, "cert-a", learner, awards)
+    newcomer = world.learner()
+    learner2, awards2 = eligible_learner(world) if case == "number-taken" else (learner, awards)
+    attempts = {
+        "not-accredited": lambda: issue(world, other, "cert-b", learner, awards),
+        "not-eligible": lambda: issue(world, key, "cert-a", newcomer, []),
+        "wrong-awards": lambda: issue(world, key, "cert-a", learner, awards[:-1]),
+        "twice": lambda: issue(world, key, "cert-a", learner, awards, number="DAN5-2026-000002"),
+        "number-taken": lambda: issue(world, key, "cert-a", learner2, awards2, sid="issue-x"),
+        "provider-issues": lambda: issue(world, world.key, "prov-a", learner, awards),
+    }
+    before = size(world)
+    with pytest.raises(error) as err:
+        attempts[case]()
+    assert err.value.field == field
+    assert size(world) == before
+
+
+def test_revocation_by_the_issuer_or_the_authority_only(world: World) -> None:
+    key = certifier(world, "cert-a", ["data-annotator"])
+    other = certifier(world, "cert-b", ["data-annotator"])
+    learner, awards = eligible_learner(world)
+    issue(world, key, "cert-a", learner, awards)
+    with pytest.raises(Forbidden):
+        revoke(world, other, "cert-b", "DAN5-2026-000001")
+    revoke(world, key, "cert-a", "DAN5-2026-000001")
+    with pytest.raises(Conflict):
+        revoke(world, world.bank.authority_key(), "authority", "DAN5-2026-000001", ref="again")
+    # revoked: the learner may be certified again (still eligible)
+    issue(world, key, "cert-a", learner, awards, number="DAN5-2026-000009")
+    revoke(world, world.bank.authority_key(), "authority", "DAN5-2026-000009")
+    report = audit.audit(
+        world.bank.engine, world.bank.verifier_key, world.bank.origin, default_handlers()
+    )
+    assert report.ok, report.problem
+
+
+def test_prerequisite_certificate_counts_for_the_next_level(world: World) -> None:
+    from creditbank.credits.handlers import has_active_certificate
+
+    key = certifier(world, "cert-a", ["data-annotator"])
+    learner, awards = eligible_learner(world)
+    with world.bank.engine.connect() as conn:
+        assert not has_active_certificate(conn, learner, "data-annotator", 5)
+    issue(world, key, "cert-a", learner, awards)
+    with world.bank.engine.connect() as conn:
+        assert has_active_certificate(conn, learner, "data-annotator", 5)
+        assert not has_active_certificate(conn, learner, "data-annotator", 4)
