@@ -178,3 +178,34 @@ def test_prerequisite_certificate_counts_for_the_next_level(world: World) -> Non
     with world.bank.engine.connect() as conn:
         assert has_active_certificate(conn, learner, "data-annotator", 5)
         assert not has_active_certificate(conn, learner, "data-annotator", 4)
+
+
+def test_over_http_a_body_certifies_only_its_standards(world: World, client: Any) -> None:
+    from tests.api.test_ledger_api import payload
+    from tests.factories import token_for
+
+    certifier(world, "cert-a", ["data-annotator"])
+    other = certifier(world, "cert-b", ["ai-ethics-reviewer"])
+    learner, awards = eligible_learner(world)
+    statement = {
+        "kind": "certificate.issued",
+        "actor": "cert-b",
+        "id": "issue-http",
+        "body": {
+            "certificate_number": "DAN5-2026-000100",
+            "learner": learner,
+            "standard_id": "data-annotator",
+            "level": 5,
+            "awards": awards,
+            "assessment": {"result": "passed"},
+        },
+    }
+    before = size(world)
+    r = client.post(
+        "/v1/ledger/entries",
+        json=payload(sign_statement(statement, other)),
+        token=token_for(world.bank, "cert-b"),
+    )
+    assert r.status_code == 403
+    assert r.json()["field"] == "statement.body.standard_id"
+    assert size(world) == before
