@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from creditbank import __version__
-from creditbank.api import access, catalogue, credits, ledger, tlog
+from creditbank.api import access, catalogue, credits, ledger, tlog, xapi
 from creditbank.api.limits import BodySizeLimit
 from creditbank.api.policy import authorize
 from creditbank.api.problems import install_problem_handlers
@@ -39,6 +39,7 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
     app.include_router(catalogue.router)
     app.include_router(access.router)
     app.include_router(credits.router)
+    app.include_router(xapi.router)
     app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
     return app
 

@@ -48,6 +48,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/completions"): PROVIDER,
     ("POST", "/v1/completions/batch"): PROVIDER,
     ("POST", "/v1/completions/retractions"): PROVIDER,
+    ("POST", "/xapi/statements"): PROVIDER,
     # sessions
     ("GET", "/v1/me"): ANYONE_SIGNED_IN,
     ("POST", "/v1/auth/logout"): ANYONE_SIGNED_IN,

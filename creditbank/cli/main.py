@@ -20,6 +20,7 @@ from creditbank.cli.common import (
     make_settings,
 )
 from creditbank.cli.tokens import token_app
+from creditbank.cli.xapi import xapi_app
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger.registry import default_handlers
 
@@ -35,6 +36,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(standards_app, name="standards")
 app.add_typer(course_app, name="course")
 app.add_typer(token_app, name="token")
+app.add_typer(xapi_app, name="xapi")
 
 
 @app.command()

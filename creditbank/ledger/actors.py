@@ -41,6 +41,10 @@ class ActorRegistered(Body):
 class KeyAdded(Body):
     actor_id: str = Field(pattern=ACTOR_RE.pattern)
     public_key: PublicKeyB64
+    purpose: Literal["signing", "xapi-gateway"] = Field(
+        default="signing",
+        description="xapi-gateway: held by the bank to sign the actor's xAPI statements.",
+    )
 
 
 class KeyRevokedBody(Body):

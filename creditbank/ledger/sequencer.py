@@ -62,7 +62,17 @@ from creditbank.tlog.receipt import Receipt, format_receipt
 
 log = logging.getLogger(__name__)
 
-PARALLEL_VERIFY_MIN = 256  # below this a second process costs more than it saves
+PARALLEL_VERIFY_MIN = 256
+
+
+class _RollBack(Exception):
+    """Undo an all-or-nothing batch in which a statement was refused."""
+
+
+NOT_ALONE = Conflict(
+    "not stored: another statement in the same all-or-nothing request was refused",
+    field="statements",
+)  # below this a second process costs more than it saves
 
 Clock = Callable[[], datetime]
 
@@ -181,9 +191,13 @@ class Ledger:
         return await asyncio.wrap_future(self.submit(signed))
 
     def append_many(
-        self, statements: Sequence[SignedStatement]
+        self, statements: Sequence[SignedStatement], *, atomic: bool = False
     ) -> list[Appended | CreditBankError]:
-        """Append a batch in one transaction; a result or an error per statement."""
+        """Append a batch in one transaction; a result or an error per statement.
+
+        ``atomic``: all or nothing; if any statement is refused, none is logged (the others
+        come back as Conflict errors saying so).
+        """
         items = [_Item(s) for s in statements]
         for item in items:
             try:
@@ -194,7 +208,11 @@ class Ledger:
         valid = [i for i in items if i.error is None]
         if self.signatures is not None and len(valid) >= PARALLEL_VERIFY_MIN:
             self._preverify(valid)
-        self._commit(valid)
+        if atomic and len(valid) < len(items):
+            for item in valid:
+                item.error = NOT_ALONE
+            return [self._outcome(i) for i in items]
+        self._commit(valid, atomic=atomic)
         return [self._outcome(i) for i in items]
 
     def _preverify(self, items: list[_Item]) -> None:
@@ -293,12 +311,12 @@ class Ledger:
 
     # --- one batch ----------------------------------------------------------------
 
-    def _commit(self, items: list[_Item]) -> None:
+    def _commit(self, items: list[_Item], *, atomic: bool = False) -> None:
         if not items:
             return
         with self._write_lock:
             try:
-                self._commit_locked(items)
+                self._commit_locked(items, atomic=atomic)
             except CreditBankError as exc:
                 for item in items:
                     item.error = exc
@@ -326,12 +344,21 @@ class Ledger:
         item.duplicate = False
         item.derived = []
 
-    def _commit_locked(self, items: list[_Item]) -> None:
+    def _commit_locked(self, items: list[_Item], *, atomic: bool = False) -> None:
         for item in items:
             self._reset(item)
         with self.engine.connect().execution_options(**WRITE) as conn:
-            with conn.begin():
-                new_size, note, cache = self._sequence(conn, items)
+            try:
+                with conn.begin():
+                    new_size, note, cache = self._sequence(conn, items)
+                    if atomic and any(i.error is not None for i in items):
+                        raise _RollBack
+            except _RollBack:
+                for item in items:
+                    if item.error is None:
+                        item.error = NOT_ALONE
+                    item.index = item.entry = None
+                return
             with conn.begin():
                 self._attach_receipts(conn, items, new_size, note, cache)
 

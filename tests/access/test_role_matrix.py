@@ -9,6 +9,7 @@ were. Learners reach only their own account.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,7 @@ from creditbank.api.policy import ROUTE_ROLES, authorize
 from creditbank.bank import Bank, init_bank
 from creditbank.catalogue import service as catalogue
 from creditbank.catalogue.service import publish_catalogue
+from creditbank.credits.gateway import enable_xapi
 from creditbank.keys import KeyPair
 from creditbank.ledger.entry import SignedStatement, format_time, sign_statement
 from creditbank.settings import Settings
@@ -86,6 +88,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("POST", "/v1/completions"): (PROVIDER, 201),
     ("POST", "/v1/completions/batch"): (PROVIDER, 200),
     ("POST", "/v1/completions/retractions"): (PROVIDER, 201),
+    ("POST", "/xapi/statements"): (PROVIDER, 200),
     ("GET", "/v1/me"): (SIGNED_IN, 200),
     ("POST", "/v1/auth/logout"): (SIGNED_IN, 204),
     ("POST", "/v1/learners"): (frozenset({"authority", "provider"}), 201),
@@ -109,6 +112,7 @@ class Call:
     json: Any = None
     data: dict[str, str] | None = None
     account: str | None = None  # the learner account the call is about, if any
+    headers: dict[str, str] | None = None
 
 
 @dataclass
@@ -176,6 +180,11 @@ class World:
                 "/v1/completions/retractions",
                 json=payload(self._retraction(f"done-{n}")),
             ),
+            ("POST", "/xapi/statements"): lambda: Call(
+                "/xapi/statements",
+                json=self._xapi(n),
+                headers={"X-Experience-API-Version": "1.0.3"},
+            ),
             ("GET", "/v1/me"): lambda: Call("/v1/me"),
             ("POST", "/v1/auth/logout"): lambda: Call("/v1/auth/logout"),
             ("POST", "/v1/learners"): lambda: Call(
@@ -219,6 +228,18 @@ class World:
             },
         }
         return sign_statement(statement, self.keys["prov-a"])
+
+    def _xapi(self, n: int) -> dict[str, Any]:
+        """An LMS's xAPI statement: the subject passed prov-a's recognized course."""
+        return {
+            "id": str(uuid.UUID(int=n + 1)),
+            "actor": {
+                "account": {"homePage": "https://lms.example.cn", "name": self.subject.account}
+            },
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/passed"},
+            "object": {"id": "https://lms.example.cn/courses/c-base"},
+            "result": {"score": {"scaled": 0.9}, "duration": "PT32H"},
+        }
 
     def _retraction(self, cid: str) -> SignedStatement:
         """prov-a retracting a completion it has just logged."""
@@ -289,6 +310,7 @@ def world(bank: Bank, orgs: Orgs) -> World:
     subject = open_learner(bank)
     # the subject's own password (Argon2): the login route is called with it
     service.activate(bank, subject.account, subject.activation_code, PASSWORD, bank.ledger.clock())
+    enable_xapi(bank, "prov-a")  # the LMS route signs with prov-a's gateway key
     keys = {
         "authority": orgs.authority,
         "prov-a": orgs.provider,
@@ -395,14 +417,23 @@ def _check(world: World, client: ASGIClient, caller: str, method: str, path: str
     token = world.token(caller, call)
     label = f"{caller} {method} {path}"
     if _allowed(method, path, caller):
-        r = client.request(method, call.url, token=token, json=call.json, data=call.data)
+        r = client.request(
+            method,
+            call.url,
+            token=token,
+            json=call.json,
+            data=call.data,
+            headers=call.headers or {},
+        )
         if r.status_code != EXPECTED[(method, path)][1]:
             return [f"{label}: allowed, got {r.status_code} {r.text[:200]}"]
         return []
     failures = []
     before = snapshot(world.bank)
     expected = 401 if token is None else 403
-    variants = [{"json": call.json, "data": call.data}]
+    variants: list[dict[str, Any]] = [
+        {"json": call.json, "data": call.data, "headers": call.headers or {}}
+    ]
     if method == "POST":
         variants.append({})  # no body at all: refused by role, not by validation
     for kwargs in variants:
