@@ -36,6 +36,7 @@ from typing import Any, Self
 import httpx
 
 from creditbank import __version__
+from creditbank.catalogue.statements import course_recognition, course_registration
 from creditbank.keys import KeyPair
 from creditbank.ledger.entry import sign_statement
 from creditbank.verify import (
@@ -377,22 +378,17 @@ class CreditBankClient:
     ) -> Appended:
         """Register a course as this client's provider (``min_score`` None: pass/fail)."""
         _, provider = self._signer()
-        statement = {
-            "kind": "course.registered",
-            "actor": provider,
-            "id": f"course:{course_id}",
-            "body": {
-                "provider": provider,
-                "course_id": course_id,
-                "title": title,
-                "standard_id": standard_id,
-                "level": level,
-                "unit_code": unit_code,
-                "mode": mode,
-                "hours": hours,
-                "min_score": min_score,
-            },
-        }
+        statement = course_registration(
+            provider,
+            course_id,
+            title=title,
+            standard_id=standard_id,
+            level=level,
+            unit_code=unit_code,
+            mode=mode,
+            hours=hours,
+            min_score=min_score,
+        )
         return self._post_statement("/v1/courses", statement)
 
     def recognize_course(
@@ -407,21 +403,15 @@ class CreditBankClient:
     ) -> Appended:
         """Recognize a provider's course as the authority (credits None: the default
         formula); ``ref`` tells apart later recognitions of the same course."""
-        _, authority = self._signer()
-        body: dict[str, Any] = {
-            "provider": provider,
-            "course_id": course_id,
-            "valid_from": _time(valid_from, "valid_from"),
-            "valid_until": _time(valid_until, "valid_until"),
-        }
-        if credits is not None:
-            body["credits"] = credits
-        statement = {
-            "kind": "course.recognized",
-            "actor": authority,
-            "id": f"recognize:{provider}/{course_id}#{ref}",
-            "body": body,
-        }
+        self._signer()
+        statement = course_recognition(
+            provider,
+            course_id,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            credits=credits,
+            ref=ref,
+        )
         return self._post_statement("/v1/courses/recognitions", statement)
 
     # --- learners and sessions --------------------------------------------------------

@@ -16,7 +16,7 @@ from creditbank.db import tables
 from creditbank.errors import CreditBankError, NotFound
 from creditbank.keys import KeyPair
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import format_time, parse_time, sign_statement
+from creditbank.ledger.entry import parse_time, sign_statement
 from creditbank.ledger.sequencer import Appended, Ledger
 from creditbank.standards.catalogue import Catalogue
 from creditbank.standards.model import Area, Standard, content_hash, format_credits
@@ -59,63 +59,6 @@ def publish_catalogue(ledger: Ledger, catalogue: Catalogue, authority: KeyPair) 
         else:
             report.published.append(name)
     return report
-
-
-def course_registration(
-    provider: str,
-    course_id: str,
-    *,
-    title: str,
-    standard_id: str,
-    level: int,
-    unit_code: str,
-    mode: str,
-    hours: str,
-    min_score: int | None = 60,
-) -> dict[str, Any]:
-    """A provider's statement registering a course (min_score None: pass/fail only)."""
-    return {
-        "kind": "course.registered",
-        "actor": provider,
-        "id": f"course:{course_id}",
-        "body": {
-            "provider": provider,
-            "course_id": course_id,
-            "title": title,
-            "standard_id": standard_id,
-            "level": level,
-            "unit_code": unit_code,
-            "mode": mode,
-            "hours": hours,
-            "min_score": min_score,
-        },
-    }
-
-
-def course_recognition(
-    provider: str,
-    course_id: str,
-    *,
-    valid_from: datetime,
-    valid_until: datetime,
-    credits: str | None = None,
-    ref: str = "1",
-) -> dict[str, Any]:
-    """The authority's statement recognizing a course (credits None: the default formula)."""
-    body: dict[str, Any] = {
-        "provider": provider,
-        "course_id": course_id,
-        "valid_from": format_time(valid_from),
-        "valid_until": format_time(valid_until),
-    }
-    if credits is not None:
-        body["credits"] = credits
-    return {
-        "kind": "course.recognized",
-        "actor": AUTHORITY,
-        "id": f"recognize:{provider}/{course_id}#{ref}",
-        "body": body,
-    }
 
 
 def append_signed(ledger: Ledger, statement: dict[str, Any], key: KeyPair) -> Appended:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from creditbank.bank import open_bank
-from creditbank.catalogue import service
+from creditbank.catalogue import service, statements
 from creditbank.cli.common import (
     DatabaseUrl,
     DataDir,
@@ -131,7 +131,7 @@ def register(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Register a course, signed with the provider's key."""
-    statement = service.course_registration(
+    statement = statements.course_registration(
         provider,
         course_id,
         title=title,
@@ -172,7 +172,7 @@ def recognize(
     )
     bank = open_bank(make_settings(data_dir, database_url))
     try:
-        statement = service.course_recognition(
+        statement = statements.course_recognition(
             provider,
             course_id,
             valid_from=start,

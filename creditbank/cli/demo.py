@@ -14,12 +14,8 @@ from rich.table import Table
 
 from creditbank.access.service import PersonIn, open_account
 from creditbank.bank import Bank, init_bank
-from creditbank.catalogue.service import (
-    course_recognition,
-    course_registration,
-    list_courses,
-    publish_catalogue,
-)
+from creditbank.catalogue.service import list_courses, publish_catalogue
+from creditbank.catalogue.statements import course_recognition, course_registration
 from creditbank.cli.catalogue import PROJECT_ROOT
 from creditbank.cli.common import cli_errors, console, make_settings
 from creditbank.credits import service as credit_service

@@ -20,10 +20,10 @@ from creditbank.db import tables
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.ledger.bodies import Body, PublicKeyB64, parse_body
 from creditbank.ledger.entry import ACTOR_RE, SignedStatement
+from creditbank.ledger.entry import AUTHORITY as AUTHORITY
 from creditbank.ledger.kinds import ActorState, BatchContext, Derivation, KeyState
 from creditbank.verify import author_key_id
 
-AUTHORITY = "authority"
 Role = Literal["authority", "operator", "provider", "certifier"]
 
 

@@ -35,6 +35,7 @@ from creditbank.tlog.tiles import MAX_ENTRY_SIZE
 
 SCHEMA_VERSION = 1
 LOG_ACTOR = "log"
+AUTHORITY = "authority"  # the one authority's actor id, registered by entry 0
 KIND_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 ACTOR_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 MAX_ID_LENGTH = 200

@@ -28,6 +28,7 @@ from creditbank.api.app import create_app
 from creditbank.api.policy import ROUTE_ROLES, authorize
 from creditbank.bank import Bank, init_bank
 from creditbank.catalogue import service as catalogue
+from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.credits.gateway import enable_xapi
 from creditbank.keys import KeyPair
@@ -280,7 +281,7 @@ class World:
 
 
 def course(course_id: str) -> dict[str, Any]:
-    return catalogue.course_registration(
+    return statements.course_registration(
         "prov-a",
         course_id,
         title="Image annotation basics",
@@ -294,7 +295,7 @@ def course(course_id: str) -> dict[str, Any]:
 
 def recognition(bank: Bank, course_id: str) -> dict[str, Any]:
     now = bank.ledger.clock()
-    return catalogue.course_recognition(
+    return statements.course_recognition(
         "prov-a",
         course_id,
         valid_from=now - timedelta(days=30),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import service
+from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.keys import KeyPair
 from creditbank.ledger.entry import sign_statement
@@ -36,7 +36,7 @@ def course(provider_id: str = "prov-a", **overrides: Any) -> dict[str, Any]:
         "hours": "48.0",
     }
     fields.update(overrides)
-    return service.course_registration(provider_id, "c1", **fields)
+    return statements.course_registration(provider_id, "c1", **fields)
 
 
 def test_standards_catalogue(client: ASGIClient, provider: KeyPair) -> None:
@@ -76,7 +76,7 @@ def test_course_writes_and_listing(
     )
     assert wrong_kind.status_code == 422
     assert wrong_kind.json()["field"] == "statement.kind"
-    recognition = service.course_recognition(
+    recognition = statements.course_recognition(
         "prov-a",
         "c1",
         valid_from=clock.now - timedelta(days=1),
@@ -114,7 +114,7 @@ def test_course_refusals_over_http(client: ASGIClient, bank: Bank, provider: Key
     r = client.post("/v1/courses", json=payload(sign_statement(course(level=2), provider)))
     assert r.status_code == 422
     assert r.json()["field"] == "statement.body.level"
-    recognition = service.course_recognition(
+    recognition = statements.course_recognition(
         "prov-a",
         "c1",
         valid_from=bank.ledger.clock(),

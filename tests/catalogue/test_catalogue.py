@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import service
+from creditbank.catalogue import service, statements
 from creditbank.catalogue.service import PublishReport, publish_catalogue, publish_statement
 from creditbank.errors import (
     Conflict,
@@ -47,13 +47,13 @@ def register_course(bank: Bank, key: KeyPair, course_id: str = "c1", **overrides
     }
     fields.update(overrides)
     provider = fields.pop("provider", "prov-a")
-    statement = service.course_registration(provider, course_id, **fields)
+    statement = statements.course_registration(provider, course_id, **fields)
     statement["actor"] = fields.pop("actor", "prov-a") if "actor" in fields else "prov-a"
     service.append_signed(bank.ledger, statement, key)
 
 
 def recognize(bank: Bank, course_id: str = "c1", key: KeyPair | None = None, **kw: Any) -> None:
-    statement = service.course_recognition(
+    statement = statements.course_recognition(
         "prov-a",
         course_id,
         valid_from=kw.pop("valid_from", T0),
@@ -209,7 +209,7 @@ def test_bad_course_registrations_write_nothing(
 
 def test_only_providers_register_and_only_once(bank: Bank, provider: KeyPair) -> None:
     certifier = register(bank, "cert-a", role="certifier")
-    statement = service.course_registration(
+    statement = statements.course_registration(
         "cert-a",
         "c9",
         title="t",
@@ -257,7 +257,7 @@ def test_a_short_course_is_worth_zero_and_cannot_be_recognized(
 
 def test_only_the_authority_recognizes(bank: Bank, provider: KeyPair) -> None:
     register_course(bank, provider)
-    statement = service.course_recognition(
+    statement = statements.course_recognition(
         "prov-a", "c1", valid_from=T0, valid_until=T0 + timedelta(days=1)
     )
     statement["actor"] = "prov-a"

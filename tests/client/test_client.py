@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import service
+from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.client import ApiError, Appended, CreditBankClient
 from creditbank.keys import KeyPair
@@ -196,12 +196,12 @@ def test_courses_are_registered_and_recognized_through_the_client(
     registered = provider.register_course("c1", **COURSE)
     assert provider.verify(registered).index == registered.index
     # the client writes exactly the statement the catalogue service defines
-    assert statement_of(registered) == service.course_registration("prov-a", "c1", **COURSE)
+    assert statement_of(registered) == statements.course_registration("prov-a", "c1", **COURSE)
     assert provider.courses("prov-a")[0]["status"] == "registered"
 
     start, end = clock.now - timedelta(days=1), clock.now + timedelta(days=30)
     recognized = authority.recognize_course("prov-a", "c1", start, end)
-    assert statement_of(recognized) == service.course_recognition(
+    assert statement_of(recognized) == statements.course_recognition(
         "prov-a", "c1", valid_from=start, valid_until=end
     )
     courses = provider.courses("prov-a")
@@ -211,7 +211,7 @@ def test_courses_are_registered_and_recognized_through_the_client(
     later = authority.recognize_course(
         "prov-a", "c1", end, end + timedelta(days=30), credits="2.5", ref="2"
     )
-    assert statement_of(later) == service.course_recognition(
+    assert statement_of(later) == statements.course_recognition(
         "prov-a", "c1", valid_from=end, valid_until=end + timedelta(days=30), credits="2.5", ref="2"
     )
     # a provider may not recognize its own course
@@ -323,7 +323,9 @@ SERVER_MODULES = (
     "creditbank.db",
     "creditbank.bank",
     "creditbank.access",
-    "creditbank.catalogue",
+    "creditbank.catalogue.service",
+    "creditbank.catalogue.handlers",
+    "creditbank.ledger.sequencer",
 )
 
 

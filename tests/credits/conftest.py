@@ -11,7 +11,7 @@ import pytest
 
 from creditbank.access.service import open_account
 from creditbank.bank import Bank
-from creditbank.catalogue import service
+from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.keys import KeyPair
 from creditbank.ledger.entry import format_time, sign_statement
@@ -94,7 +94,7 @@ def world(bank: Bank, clock: FakeClock) -> World:
     key = register(bank, "prov-a")
     start = clock() - timedelta(days=7 * 365)
     for course_id, fields in COURSES.items():
-        statement = service.course_registration(
+        statement = statements.course_registration(
             "prov-a",
             course_id,
             title=course_id,
@@ -105,7 +105,7 @@ def world(bank: Bank, clock: FakeClock) -> World:
         bank.ledger.append(sign_statement(statement, key))
         bank.ledger.append(
             sign_statement(
-                service.course_recognition(
+                statements.course_recognition(
                     "prov-a",
                     course_id,
                     valid_from=start,

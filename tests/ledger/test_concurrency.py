@@ -500,8 +500,6 @@ def test_two_servers_share_one_postgres_ledger(bank: Bank, tmp_path: Path) -> No
     assert sum(a.duplicate for a in acks) == (HTTP_CLIENTS - 1) * SHARED
 
 
-
-
 def test_proof_roots_ignore_row_order(bank: Bank) -> None:
     """Several writers (server processes) insert tree nodes from different connections,
     and PostgreSQL places each backend's inserts in its own target page, so rows come
