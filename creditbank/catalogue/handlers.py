@@ -116,68 +116,50 @@ def _document_text(document: BaseModel) -> str:
     return canonical_bytes(document.model_dump(mode="json")).decode()
 
 
-class StandardPublishedHandler:
-    def _parse(self, signed: SignedStatement) -> tuple[Standard, str]:
-        body = parse_body(StandardPublished, signed)
-        standard, violations = check_standard(body.standard)
-        if standard is None:
-            raise _violations_error("statement.body.standard", violations)
-        if content_hash(standard) != body.content_hash:
+class DocumentPublishedHandler:
+    """``standard.published`` and ``program.published``: the same rules for both kinds of
+    versioned document, differing only in the model, its table and its id column."""
+
+    def __init__(self, what: Literal["standard", "program"]) -> None:
+        self.what = what
+        self.table = tables.published_standards if what == "standard" else tables.published_programs
+        self.id_column = self.table.c[f"{what}_id"]
+
+    def _parse(self, signed: SignedStatement) -> tuple[Standard | Program, str]:
+        document: Standard | Program | None
+        if self.what == "standard":
+            sbody = parse_body(StandardPublished, signed)
+            digest, (document, violations) = sbody.content_hash, check_standard(sbody.standard)
+        else:
+            pbody = parse_body(ProgramPublished, signed)
+            digest, (document, violations) = pbody.content_hash, check_program(pbody.program)
+        if document is None:
+            raise _violations_error(f"statement.body.{self.what}", violations)
+        if content_hash(document) != digest:
             raise InvalidInput(
-                "content_hash is not the SHA-256 of the standard's canonical JSON",
+                f"content_hash is not the SHA-256 of the {self.what}'s canonical JSON",
                 field="statement.body.content_hash",
             )
-        return standard, body.content_hash
+        return document, digest
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         _require_authority(ctx, signed)
-        standard, digest = self._parse(signed)
-        t = tables.published_standards
-        _check_versioned(ctx, t, t.c.standard_id, standard.id, standard.version, digest, "standard")
-
-    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
-        standard, digest = self._parse(signed)
-        ctx.conn.execute(
-            tables.published_standards.insert().values(
-                standard_id=standard.id,
-                version=standard.version,
-                content_hash=digest,
-                document=_document_text(standard),
-                published_index=index,
-            )
+        document, digest = self._parse(signed)
+        _check_versioned(
+            ctx, self.table, self.id_column, document.id, document.version, digest, self.what
         )
-        return []
-
-
-class ProgramPublishedHandler:
-    def _parse(self, signed: SignedStatement) -> tuple[Program, str]:
-        body = parse_body(ProgramPublished, signed)
-        program, violations = check_program(body.program)
-        if program is None:
-            raise _violations_error("statement.body.program", violations)
-        if content_hash(program) != body.content_hash:
-            raise InvalidInput(
-                "content_hash is not the SHA-256 of the program's canonical JSON",
-                field="statement.body.content_hash",
-            )
-        return program, body.content_hash
-
-    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        _require_authority(ctx, signed)
-        program, digest = self._parse(signed)
-        t = tables.published_programs
-        _check_versioned(ctx, t, t.c.program_id, program.id, program.version, digest, "program")
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
-        program, digest = self._parse(signed)
+        document, digest = self._parse(signed)
+        extra = {"year": document.year} if isinstance(document, Program) else {}
         ctx.conn.execute(
-            tables.published_programs.insert().values(
-                program_id=program.id,
-                version=program.version,
-                year=program.year,
+            self.table.insert().values(
+                **{f"{self.what}_id": document.id},
+                version=document.version,
                 content_hash=digest,
-                document=_document_text(program),
+                document=_document_text(document),
                 published_index=index,
+                **extra,
             )
         )
         return []

@@ -10,8 +10,7 @@ from creditbank.access.handlers import (
 from creditbank.catalogue.handlers import (
     CourseRecognizedHandler,
     CourseRegisteredHandler,
-    ProgramPublishedHandler,
-    StandardPublishedHandler,
+    DocumentPublishedHandler,
 )
 from creditbank.certificates.handlers import (
     CertificateIssuedHandler,
@@ -40,8 +39,8 @@ def default_handlers() -> dict[str, KindHandler]:
         "key.added": KeyAddedHandler(),
         "key.revoked": KeyRevokedHandler(),
         "notice.published": NoticeHandler(),
-        "standard.published": StandardPublishedHandler(),
-        "program.published": ProgramPublishedHandler(),
+        "standard.published": DocumentPublishedHandler("standard"),
+        "program.published": DocumentPublishedHandler("program"),
         "course.registered": CourseRegisteredHandler(),
         "course.recognized": CourseRecognizedHandler(),
         "account.opened": AccountOpenedHandler(),
