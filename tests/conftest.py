@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -93,3 +94,23 @@ def bank(settings: Settings, clock: FakeClock) -> Iterator[Bank]:
         collect_entries(b)
     finally:
         b.close()
+
+
+@pytest.fixture
+def client(bank: Bank) -> Iterator[Any]:
+    """The API on the test's bank, through httpx's ASGI transport (see ASGIClient)."""
+    import httpx
+    from anyio.from_thread import start_blocking_portal
+
+    from creditbank.api.app import create_app
+    from tests.api.conftest import ASGIClient
+
+    app = create_app(bank)
+    with start_blocking_portal() as portal:
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bank.test"
+        )
+        try:
+            yield ASGIClient(portal, http)
+        finally:
+            portal.call(http.aclose)

@@ -4,24 +4,20 @@ request must leave untouched."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from anyio.from_thread import start_blocking_portal
 from sqlalchemy import select
 
 from creditbank.access import service
 from creditbank.access.tokens import create_token
-from creditbank.api.app import create_app
 from creditbank.bank import Bank
 from creditbank.db import tables
 from creditbank.keys import KeyPair
 from creditbank.ledger import store
-from tests.api.conftest import ASGIClient
 from tests.factories import make_person, register
 
 PASSWORD = "correct horse 42"
@@ -34,20 +30,6 @@ GUARDED_TABLES = (
     tables.api_tokens,
     tables.learner_accounts,
 )
-
-
-@pytest.fixture
-def client(bank: Bank) -> Iterator[ASGIClient]:
-    """The API on the test's bank (tests/api's fixture is not visible from here)."""
-    app = create_app(bank)
-    with start_blocking_portal() as portal:
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bank.test"
-        )
-        try:
-            yield ASGIClient(portal, http)
-        finally:
-            portal.call(http.aclose)
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,10 @@ blocking portal (an event loop in a helper thread)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
-from anyio.from_thread import BlockingPortal, start_blocking_portal
-
-from creditbank.api.app import create_app
-from creditbank.bank import Bank
+from anyio.from_thread import BlockingPortal
 
 
 class ASGIClient:
@@ -35,16 +30,3 @@ class ASGIClient:
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
-
-
-@pytest.fixture
-def client(bank: Bank) -> Iterator[ASGIClient]:
-    app = create_app(bank)
-    with start_blocking_portal() as portal:
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bank.test"
-        )
-        try:
-            yield ASGIClient(portal, http)
-        finally:
-            portal.call(http.aclose)

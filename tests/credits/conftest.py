@@ -118,5 +118,4 @@ def world(bank: Bank, clock: FakeClock) -> World:
     return World(bank, clock, key)
 
 
-from tests.api.conftest import client  # noqa: E402, F401  (the HTTP client fixture, here too)
 from tests.client.conftest import base_url  # noqa: E402, F401  (a live server on the bank)
