@@ -219,6 +219,7 @@ class CourseRegisteredHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CourseRegistered, signed)
+        ctx.cache.pop(("course", body.provider, body.course_id), None)
         standard = latest_standard(ctx, body.standard_id)
         assert standard is not None  # check() found it in this same transaction
         ctx.conn.execute(
@@ -279,6 +280,7 @@ class CourseRecognizedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CourseRecognized, signed)
+        ctx.cache.pop(("course", body.provider, body.course_id), None)
         ctx.conn.execute(
             tables.course_recognitions.insert().values(
                 recognized_index=index,

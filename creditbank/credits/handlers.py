@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
@@ -115,19 +117,75 @@ def learner_awards(
     query = select(a).where(a.c.learner == learner)
     if standard_id is not None:
         query = query.where(a.c.standard_id == standard_id)
-    return [
-        rules.Award(
-            r.idx,
-            r.provider,
-            r.course_id,
-            (r.standard_id, r.level, r.unit_code),
-            r.credits_tenths,
-            r.mode,
-            parse_time(r.expires_at, field="expires_at"),
-            r.revoked_index is not None,
+    return [_award(r) for r in conn.execute(query)]
+
+
+def _award(r: Any) -> rules.Award:
+    return rules.Award(
+        r.idx,
+        r.provider,
+        r.course_id,
+        (r.standard_id, r.level, r.unit_code),
+        r.credits_tenths,
+        r.mode,
+        parse_time(r.expires_at, field="expires_at"),
+        r.revoked_index is not None,
+    )
+
+
+def cached_awards(ctx: BatchContext, learner: str) -> list[rules.Award]:
+    """All the learner's awards, read once per batch and kept current by the award and
+    revocation handlers."""
+    key = ("awards", learner)
+    if key not in ctx.cache:
+        ctx.cache[key] = learner_awards(ctx.conn, learner)
+    awards: list[rules.Award] = ctx.cache[key]
+    return awards
+
+
+@dataclass(frozen=True)
+class _CourseFacts:
+    """What a completion needs to know about its course, read once per batch."""
+
+    row: Any
+    recognitions: tuple[tuple[datetime, datetime, int], ...]
+    unit_max_tenths: int
+    validity_years: int
+
+
+def _course_facts(ctx: BatchContext, provider: str, course_id: str) -> _CourseFacts:
+    key = ("course", provider, course_id)
+    cached = ctx.cache.get(key)
+    if cached is not None:
+        facts: _CourseFacts = cached
+        return facts
+    c, r = tables.courses, tables.course_recognitions
+    course = ctx.conn.execute(
+        select(c).where(c.c.provider == provider, c.c.course_id == course_id)
+    ).first()
+    if course is None:
+        raise NotFound(f"{provider} has no course {course_id}", field="statement.body.course_id")
+    recognitions = tuple(
+        (
+            parse_time(rec.valid_from, field="valid_from"),
+            parse_time(rec.valid_until, field="valid_until"),
+            rec.credits_tenths,
         )
-        for r in conn.execute(query)
-    ]
+        for rec in ctx.conn.execute(
+            select(r.c.credits_tenths, r.c.valid_from, r.c.valid_until)
+            .where(r.c.provider == provider, r.c.course_id == course_id)
+            .order_by(r.c.recognized_index)
+        )
+    )
+    standard = standard_version(ctx.conn, course.standard_id, course.standard_version)
+    assert standard is not None  # a course is only registered against a published standard
+    level = standard.level(course.level)
+    unit = standard.unit(course.level, course.unit_code)
+    assert level is not None
+    assert unit is not None
+    facts = _CourseFacts(course, recognitions, unit.max_credits_tenths, level.credit_validity_years)
+    ctx.cache[key] = facts
+    return facts
 
 
 def _course(
@@ -135,39 +193,18 @@ def _course(
 ) -> tuple[rules.CourseTerms, Any]:
     """The course's terms at completed_at: its unit, mode, passing rule and the credits of
     the recognition in force then."""
-    c, r = tables.courses, tables.course_recognitions
-    course = ctx.conn.execute(
-        select(c).where(c.c.provider == provider, c.c.course_id == body.course_id)
-    ).first()
-    if course is None:
-        raise NotFound(
-            f"{provider} has no course {body.course_id}", field="statement.body.course_id"
-        )
+    facts = _course_facts(ctx, provider, body.course_id)
     completed_at = parse_time(body.completed_at, field="statement.body.completed_at")
-    recognitions = ctx.conn.execute(
-        select(r.c.credits_tenths, r.c.valid_from, r.c.valid_until)
-        .where(r.c.provider == provider, r.c.course_id == body.course_id)
-        .order_by(r.c.recognized_index)
-    ).all()
     credits = None
-    for rec in recognitions:
-        if (
-            parse_time(rec.valid_from, field="valid_from")
-            <= completed_at
-            < parse_time(rec.valid_until, field="valid_until")
-        ):
-            credits = rec.credits_tenths
+    for valid_from, valid_until, tenths in facts.recognitions:
+        if valid_from <= completed_at < valid_until:
+            credits = tenths
     if credits is None:
         raise RuleViolation(
             f"course {body.course_id} was not recognized at {body.completed_at}",
             field="statement.body.completed_at",
         )
-    standard = standard_version(ctx.conn, course.standard_id, course.standard_version)
-    assert standard is not None  # a course is only registered against a published standard
-    level = standard.level(course.level)
-    unit = standard.unit(course.level, course.unit_code)
-    assert level is not None
-    assert unit is not None
+    course = facts.row
     terms = rules.CourseTerms(
         provider,
         course.course_id,
@@ -175,8 +212,8 @@ def _course(
         course.mode,
         credits,
         course.min_score,
-        unit.max_credits_tenths,
-        level.credit_validity_years,
+        facts.unit_max_tenths,
+        facts.validity_years,
     )
     return terms, course
 
@@ -196,12 +233,18 @@ def has_active_certificate(conn: Connection, learner: str, standard_id: str, lev
 
 
 def level_progress(
-    conn: Connection, learner: str, standard_id: str, level: Level, t: datetime
+    conn: Connection,
+    learner: str,
+    standard_id: str,
+    level: Level,
+    t: datetime,
+    awards: list[rules.Award] | None = None,
 ) -> rules.Progress:
-    """rules.progress with the learner's awards and lower-level certificate at ``t``."""
+    """rules.progress with the learner's awards (read unless given) and lower-level
+    certificate at ``t``."""
     return rules.progress(
         level_terms(level, standard_id),
-        learner_awards(conn, learner, standard_id),
+        learner_awards(conn, learner, standard_id) if awards is None else awards,
         t,
         has_lower_certificate=has_active_certificate(conn, learner, standard_id, level.level + 1),
     )
@@ -215,7 +258,9 @@ def _eligibility_change(
     level = None if standard is None else standard.level(level_no)
     if level is None:
         return []
-    now_state = level_progress(ctx.conn, learner, standard_id, level, ctx.now).eligible
+    now_state = level_progress(
+        ctx.conn, learner, standard_id, level, ctx.now, cached_awards(ctx, learner)
+    ).eligible
     e = tables.eligibility
     row = ctx.conn.execute(
         select(e.c.eligible).where(
@@ -284,7 +329,7 @@ class CompletionRecordedHandler:
             completed_at=completed_at,
             is_passed=is_passed,
             now=ctx.now,
-            awards=learner_awards(ctx.conn, body.learner),
+            awards=cached_awards(ctx, body.learner),
         )
         ctx.conn.execute(
             tables.completions.insert().values(
@@ -353,6 +398,19 @@ class CreditAwardedHandler:
             update(c).where(c.c.idx == body.completion_index).values(award_index=index)
         )
         record_learner_entry(ctx, body.learner, index, signed.kind)
+        cached = ctx.cache.get(("awards", body.learner))
+        if cached is not None:
+            cached.append(
+                rules.Award(
+                    index,
+                    body.provider,
+                    body.course_id,
+                    (body.standard_id, body.level, body.unit_code),
+                    parse_credits(body.credits),
+                    body.mode,  # type: ignore[arg-type]  # checked when it was derived
+                    parse_time(body.expires_at, field="expires_at"),
+                )
+            )
         return _eligibility_change(ctx, body.learner, body.standard_id, body.level, index)
 
 
@@ -423,6 +481,12 @@ class CreditRevokedHandler:
         award = ctx.conn.execute(
             select(a.c.standard_id, a.c.level).where(a.c.idx == body.award_index)
         ).one()
+        cached = ctx.cache.get(("awards", body.learner))
+        if cached is not None:
+            cached[:] = [
+                dataclasses.replace(x, revoked=True) if x.index == body.award_index else x
+                for x in cached
+            ]
         return _eligibility_change(ctx, body.learner, award.standard_id, award.level, index)
 
 

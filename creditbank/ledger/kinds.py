@@ -57,6 +57,9 @@ class BatchContext:
     integrated_at: str
     next_index: int
     replaying: bool = False
+    # Write-through caches of projection reads, for the handlers: valid while every change
+    # to what they hold goes through a handler that updates or forgets the cached value.
+    cache: dict[Any, Any] = field(default_factory=dict)
     _keys: dict[str, KeyState | None] = field(default_factory=dict)
     _actors: dict[str, ActorState | None] = field(default_factory=dict)
 

@@ -56,6 +56,8 @@ class Replayer:
             raise ReplayFinding(self.next_index, "entry is missing (indexes must be consecutive)")
         signed, integrated_at = self._parse(index, data)
         ctx = self.ctx
+        if index % 20_000 == 0:
+            ctx.cache.clear()  # write-through caches: bounded memory over a long replay
         ctx.now = parse_time(integrated_at, field="integrated_at")
         ctx.integrated_at = integrated_at
         ctx.next_index = index
