@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from creditbank.access.numbers import ACCOUNT_RE, check_account_number
 from creditbank.db import tables
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from creditbank.ledger import store
 from creditbank.ledger.bodies import Body, parse_body
 from creditbank.ledger.entry import LOG_ACTOR, SignedStatement
 from creditbank.ledger.kinds import BatchContext, Derivation
@@ -42,14 +43,24 @@ class AccountErased(Body):
 
 
 def account_status(ctx: BatchContext, account: str) -> str | None:
-    t = tables.learner_accounts
-    row = ctx.conn.execute(select(t.c.status).where(t.c.account == account)).first()
-    return None if row is None else str(row.status)
+    """An account's status (None: no such account), read once per batch."""
+    key = ("acct", account)
+    if key not in ctx.cache:
+        rows = store.query(
+            ctx.conn, "SELECT status FROM learner_accounts WHERE account = ?", (account,)
+        )
+        ctx.cache[key] = str(rows[0][0]) if rows else None
+    status: str | None = ctx.cache[key]
+    return status
 
 
 def record_learner_entry(ctx: BatchContext, account: str, index: int, kind: str) -> None:
     """Note that entry ``index`` concerns ``account`` (history and export)."""
-    ctx.conn.execute(tables.learner_entries.insert().values(account=account, idx=index, kind=kind))
+    store.write(
+        ctx.conn,
+        "INSERT INTO learner_entries (account, idx, kind) VALUES (?, ?, ?)",
+        (account, index, kind),
+    )
 
 
 def _operator_only(signed: SignedStatement) -> None:
@@ -65,6 +76,7 @@ def _set_status(ctx: BatchContext, account: str, status: str, index: int) -> Non
     ctx.conn.execute(
         update(t).where(t.c.account == account).values(status=status, updated_index=index)
     )
+    ctx.cache[("acct", account)] = status
 
 
 class AccountOpenedHandler:
@@ -92,6 +104,7 @@ class AccountOpenedHandler:
                 updated_index=index,
             )
         )
+        ctx.cache[("acct", body.account)] = "open"
         record_learner_entry(ctx, body.account, index, signed.kind)
         return []
 

@@ -151,6 +151,8 @@ class DocumentPublishedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         document, digest = self._parse(signed)
+        if self.what == "standard":
+            ctx.cache.pop(("std", document.id), None)  # see credits.handlers.newest_standard
         extra = {"year": document.year} if isinstance(document, Program) else {}
         ctx.conn.execute(
             self.table.insert().values(

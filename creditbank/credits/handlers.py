@@ -21,12 +21,13 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 from sqlalchemy import Connection, select, update
 
-from creditbank.access.handlers import record_learner_entry
+from creditbank.access.handlers import account_status, record_learner_entry
 from creditbank.access.numbers import ACCOUNT_RE, check_account_number
 from creditbank.catalogue.handlers import semver_key
 from creditbank.credits import rules
 from creditbank.db import tables
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from creditbank.ledger import store
 from creditbank.ledger.bodies import Body, parse_body
 from creditbank.ledger.entry import SignedStatement, format_time, parse_time
 from creditbank.ledger.kinds import BatchContext, Derivation
@@ -250,24 +251,36 @@ def level_progress(
     )
 
 
+def newest_standard(ctx: BatchContext, standard_id: str) -> Standard | None:
+    """The newest published version of a standard, read once per batch (a publication
+    in the batch forgets it: see DocumentPublishedHandler)."""
+    key = ("std", standard_id)
+    if key not in ctx.cache:
+        ctx.cache[key] = standard_version(ctx.conn, standard_id, None)
+    standard: Standard | None = ctx.cache[key]
+    return standard
+
+
 def _eligibility_change(
     ctx: BatchContext, learner: str, standard_id: str, level_no: int, source: int
 ) -> list[Derivation]:
     """Recompute eligibility for one level at ``now``; a change is a decision to log."""
-    standard = standard_version(ctx.conn, standard_id, None)
+    standard = newest_standard(ctx, standard_id)
     level = None if standard is None else standard.level(level_no)
     if level is None:
         return []
     now_state = level_progress(
         ctx.conn, learner, standard_id, level, ctx.now, cached_awards(ctx, learner)
     ).eligible
-    e = tables.eligibility
-    row = ctx.conn.execute(
-        select(e.c.eligible).where(
-            e.c.learner == learner, e.c.standard_id == standard_id, e.c.level == level_no
+    key = ("elig", learner, standard_id, level_no)
+    if key not in ctx.cache:
+        rows = store.query(
+            ctx.conn,
+            "SELECT eligible FROM eligibility WHERE learner = ? AND standard_id = ? AND level = ?",
+            (learner, standard_id, level_no),
         )
-    ).first()
-    was = bool(row.eligible) if row is not None else False
+        ctx.cache[key] = bool(rows[0][0]) if rows else False
+    was = bool(ctx.cache[key])
     if now_state == was:
         return []
     if not now_state and has_active_certificate(ctx.conn, learner, standard_id, level_no):
@@ -287,10 +300,7 @@ class CompletionRecordedHandler:
         if actor is None or actor.role != "provider" or actor.status != "active":
             raise Forbidden("only accredited providers post completions", field="statement.actor")
         check_account_number(body.learner, field="statement.body.learner")
-        a = tables.learner_accounts
-        status = ctx.conn.execute(
-            select(a.c.status).where(a.c.account == body.learner)
-        ).scalar_one_or_none()
+        status = account_status(ctx, body.learner)
         if status is None:
             raise NotFound(f"no learner account {body.learner}", field="statement.body.learner")
         if status != "open":
@@ -331,18 +341,21 @@ class CompletionRecordedHandler:
             now=ctx.now,
             awards=cached_awards(ctx, body.learner),
         )
-        ctx.conn.execute(
-            tables.completions.insert().values(
-                idx=index,
-                provider=signed.actor,
-                completion_id=signed.idem_key,
-                learner=body.learner,
-                course_id=body.course_id,
-                completed_at=format_time(completed_at),
-                score=body.score,
-                passed=is_passed,
-                outcome="awarded" if outcome.awarded else outcome.reason,
-            )
+        store.write(
+            ctx.conn,
+            "INSERT INTO completions (idx, provider, completion_id, learner, course_id, "
+            "completed_at, score, passed, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                index,
+                signed.actor,
+                signed.idem_key,
+                body.learner,
+                body.course_id,
+                format_time(completed_at),
+                body.score,
+                is_passed,
+                "awarded" if outcome.awarded else outcome.reason,
+            ),
         )
         record_learner_entry(ctx, body.learner, index, signed.kind)
         if not outcome.awarded:
@@ -377,25 +390,30 @@ class CreditAwardedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CreditAwarded, signed)
-        ctx.conn.execute(
-            tables.awards.insert().values(
-                idx=index,
-                learner=body.learner,
-                standard_id=body.standard_id,
-                level=body.level,
-                unit_code=body.unit_code,
-                provider=body.provider,
-                course_id=body.course_id,
-                credits_tenths=parse_credits(body.credits),
-                mode=body.mode,
-                completion_index=body.completion_index,
-                completed_at=body.completed_at,
-                expires_at=body.expires_at,
-            )
+        store.write(
+            ctx.conn,
+            "INSERT INTO awards (idx, learner, standard_id, level, unit_code, provider, "
+            "course_id, credits_tenths, mode, completion_index, completed_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                index,
+                body.learner,
+                body.standard_id,
+                body.level,
+                body.unit_code,
+                body.provider,
+                body.course_id,
+                parse_credits(body.credits),
+                body.mode,
+                body.completion_index,
+                body.completed_at,
+                body.expires_at,
+            ),
         )
-        c = tables.completions
-        ctx.conn.execute(
-            update(c).where(c.c.idx == body.completion_index).values(award_index=index)
+        store.write(
+            ctx.conn,
+            "UPDATE completions SET award_index = ? WHERE idx = ?",
+            (index, body.completion_index),
         )
         record_learner_entry(ctx, body.learner, index, signed.kind)
         cached = ctx.cache.get(("awards", body.learner))
@@ -521,5 +539,6 @@ class EligibilityHandler:
             ctx.conn.execute(
                 update(e).where(*key).values(eligible=self.eligible, changed_index=index)
             )
+        ctx.cache[("elig", body.learner, body.standard_id, body.level)] = self.eligible
         record_learner_entry(ctx, body.learner, index, signed.kind)
         return []

@@ -31,7 +31,7 @@ class State:
     integrated_at: str
 
 
-def _raw(conn: Connection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+def query(conn: Connection, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
     """Run ``sql`` (``?`` placeholders) straight on the driver.
 
     Proof reads are the hottest path of the log and tiny: building SQLAlchemy
@@ -48,7 +48,7 @@ def read_state(conn: Connection, *, for_update: bool = False) -> State | None:
         # PostgreSQL: the row lock is the sequencer's mutex across processes.
         # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
         sql += " FOR UPDATE"
-    rows = _raw(conn, sql, ())
+    rows = query(conn, sql, ())
     if not rows:
         return None
     size, root, integrated_at = rows[0]
@@ -88,7 +88,7 @@ def read_nodes(conn: Connection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
             params.append(level)
             params.extend(idxs)
         sql = f"SELECT level, idx, hash FROM tree_nodes WHERE {where}"  # noqa: S608  (only placeholders are interpolated)
-        for level, idx, h in _raw(conn, sql, params):
+        for level, idx, h in query(conn, sql, params):
             found[(level, idx)] = bytes(h)
     return found
 
@@ -151,6 +151,14 @@ def insert_nodes(conn: Connection, rows: Sequence[tuple[int, int, bytes]]) -> No
     _raw_many(conn, "INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)", rows)
 
 
+def write(conn: Connection, sql: str, params: Sequence[object] = ()) -> None:
+    """Run one INSERT/UPDATE (``?`` placeholders) straight on the driver: the projections'
+    hot writes, where building SQLAlchemy expressions costs more than the write."""
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    conn.exec_driver_sql(sql, tuple(params))
+
+
 def _raw_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     if not rows:
         return
@@ -211,7 +219,7 @@ def checkpoint_covering(conn: Connection, index: int) -> tuple[int, str]:
 
 
 def entry_data(conn: Connection, index: int) -> bytes:
-    rows = _raw(conn, "SELECT data FROM log_entries WHERE idx = ?", (index,))
+    rows = query(conn, "SELECT data FROM log_entries WHERE idx = ?", (index,))
     if not rows:
         raise NotFound(f"no entry at index {index}", field="index")
     return bytes(rows[0][0])
