@@ -31,15 +31,23 @@ class State:
     integrated_at: str
 
 
-def query(conn: Connection, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (``?`` placeholders) straight on the driver.
+def _driver_sql(conn: Connection, sql: str) -> str:
+    return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
 
-    Proof reads are the hottest path of the log and tiny: building SQLAlchemy
-    expressions for them costs more than the database does.
+
+def query(conn: Connection, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (``?`` placeholders) on the driver's cursor, inside the connection's
+    transaction.
+
+    Proofs and the projections' hot reads and writes are tiny: building SQLAlchemy
+    expressions (or even its driver-level execute) costs more than the database does.
     """
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    return [tuple(r) for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_driver_sql(conn, sql), tuple(params))
+        return [tuple(r) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def read_state(conn: Connection, *, for_update: bool = False) -> State | None:
@@ -152,11 +160,12 @@ def insert_nodes(conn: Connection, rows: Sequence[tuple[int, int, bytes]]) -> No
 
 
 def write(conn: Connection, sql: str, params: Sequence[object] = ()) -> None:
-    """Run one INSERT/UPDATE (``?`` placeholders) straight on the driver: the projections'
-    hot writes, where building SQLAlchemy expressions costs more than the write."""
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    conn.exec_driver_sql(sql, tuple(params))
+    """Run one INSERT/UPDATE (``?`` placeholders) on the driver's cursor (see ``query``)."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_driver_sql(conn, sql), tuple(params))
+    finally:
+        cursor.close()
 
 
 def _raw_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
