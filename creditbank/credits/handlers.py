@@ -294,6 +294,36 @@ def _eligibility_change(
 
 
 class CompletionRecordedHandler:
+    def prepare(self, ctx: BatchContext, statements: list[SignedStatement]) -> None:
+        """One query for the awards, and one for the account status, of every learner the
+        batch's completions name."""
+        learners = sorted(
+            {
+                str(s.body.get("learner"))
+                for s in statements
+                if isinstance(s.body.get("learner"), str)
+            }
+            - {k[1] for k in ctx.cache if k[0] == "awards"}
+        )
+        for start in range(0, len(learners), 500):
+            chunk = learners[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found: dict[str, list[rules.Award]] = {learner: [] for learner in chunk}
+            a = tables.awards
+            for row in ctx.conn.execute(select(a).where(a.c.learner.in_(chunk))):
+                found[row.learner].append(_award(row))
+            for learner, awards in found.items():
+                ctx.cache[("awards", learner)] = awards
+            status = dict.fromkeys(chunk)
+            for account, value in store.query(
+                ctx.conn,
+                f"SELECT account, status FROM learner_accounts WHERE account IN ({marks})",  # noqa: S608  (placeholders only)
+                chunk,
+            ):
+                status[account] = str(value)
+            for account, value in status.items():
+                ctx.cache[("acct", account)] = value
+
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         body = parse_body(CompletionRecorded, signed)
         actor = ctx.actor(signed.actor)

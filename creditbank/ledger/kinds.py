@@ -95,7 +95,9 @@ class BatchContext:
 class KindHandler(Protocol):
     """Rules for one kind of entry. Handlers of decisions the log derives set a class
     attribute ``derived = True``: replay matches those against what the rules derive
-    instead of re-checking them as statements."""
+    instead of re-checking them as statements. A handler may also define
+    ``prepare(ctx, statements)``, called once per batch with that batch's statements of its
+    kind, to read what they need in one query (into ``ctx.cache``)."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         """Raise a CreditBankError if the statement must be refused."""

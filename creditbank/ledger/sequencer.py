@@ -372,6 +372,7 @@ class Ledger:
         now = max(self.clock(), last)  # integrated times never run backwards
         ctx = BatchContext(conn, now, format_time(now), state.size)
         seen = self._prefetch_idempotency(conn, items)
+        self._prepare(ctx, items)
         rows: list[_Row] = []
         for item in items:
             signed = item.signed
@@ -478,6 +479,16 @@ class Ledger:
             follow = self._handler(d.kind).apply(ctx, idx, signed)
             pending.extend(reversed(follow))
         return logged
+
+    def _prepare(self, ctx: BatchContext, items: list[_Item]) -> None:
+        """Let handlers read what a whole batch will need in one go (optional hook)."""
+        by_kind: dict[str, list[SignedStatement]] = {}
+        for item in items:
+            by_kind.setdefault(item.signed.kind, []).append(item.signed)
+        for kind, statements in by_kind.items():
+            prepare = getattr(self.handlers.get(kind), "prepare", None)
+            if prepare is not None:
+                prepare(ctx, statements)
 
     def _handler(self, kind: str) -> KindHandler:
         handler = self.handlers.get(kind)
