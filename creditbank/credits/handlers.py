@@ -221,16 +221,14 @@ def _course(
 
 def has_active_certificate(conn: Connection, learner: str, standard_id: str, level: int) -> bool:
     """Whether the learner holds an unrevoked certificate of that standard and level."""
-    c = tables.certificates
-    row = conn.execute(
-        select(c.c.number).where(
-            c.c.learner == learner,
-            c.c.standard_id == standard_id,
-            c.c.level == level,
-            c.c.revoked_index.is_(None),
+    return bool(
+        store.query(
+            conn,
+            "SELECT 1 FROM certificates WHERE learner = ? AND standard_id = ? AND level = ? "
+            "AND revoked_index IS NULL",
+            (learner, standard_id, level),
         )
-    ).first()
-    return row is not None
+    )
 
 
 def level_progress(
