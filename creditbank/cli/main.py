@@ -246,6 +246,32 @@ def bench_ledger(
     )
 
 
+@bench_app.command("ingest")
+@cli_errors
+def bench_ingest(
+    learners: Annotated[int, typer.Option(min=1000, help="Learner accounts.")] = 100_000,
+    completions: Annotated[int, typer.Option(min=1000, help="Completions to import.")] = 1_000_000,
+    http_completions: Annotated[
+        int, typer.Option(help="Completions sent as HTTP batches.")
+    ] = 20_000,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Bulk and HTTP import rates, balance/progress latency at scale, rebuild rate."""
+    from creditbank.bench.ingest import run_ingest_bench
+    from creditbank.cli.catalogue import PROJECT_ROOT
+
+    run_ingest_bench(
+        learners=learners,
+        completions=completions,
+        http_completions=http_completions,
+        data_dir=data_dir,
+        database_url=database_url,
+        root=PROJECT_ROOT,
+        console=console,
+    )
+
+
 from creditbank.cli.credits import balance as _balance  # noqa: E402  (registers the command)
 from creditbank.cli.demo import demo as _demo  # noqa: E402  (registers the command)
 from creditbank.cli.importer import import_completions as _import  # noqa: E402
