@@ -193,13 +193,15 @@ def _completions(
         ]
 
 
-def bulk_rate(bank: Bank, key: KeyPair, learners: list[str], n: int, progress: Progress) -> float:
+def bulk_rate(
+    bank: Bank, key: KeyPair, learners: list[str], n: int, progress: Progress, prefix: str = "bulk"
+) -> float:
     """Completions per second through append_many; signing (the provider's cost) untimed."""
     if bank.ledger.signatures is not None:
         bank.ledger.signatures.start()
     task = progress.add_task("bulk import", total=n)
     spent = 0.0
-    for batch in _completions(key, learners, n, bank.ledger.clock(), "bulk", 1):
+    for batch in _completions(key, learners, n, bank.ledger.clock(), prefix, 1):
         t0 = time.perf_counter()
         outcomes = bank.ledger.append_many(batch)
         spent += time.perf_counter() - t0
