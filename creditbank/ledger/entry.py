@@ -121,7 +121,10 @@ def check_statement_shape(statement: Mapping[str, Any]) -> None:
 
 def sign_statement(statement: Mapping[str, Any], key: KeyPair) -> SignedStatement:
     """Sign ``statement``'s canonical bytes with ``key`` (what clients and the log do)."""
-    return SignedStatement(dict(statement), key.key_id, key.sign(canonical_bytes(statement)))
+    data = canonical_bytes(statement, field="statement")
+    signed = SignedStatement(dict(statement), key.key_id, key.sign(data))
+    signed.__dict__["_canonical"] = data  # the bytes just signed: no second RFC 8785 pass
+    return signed
 
 
 def decode_signature(value: object, *, field: str = "signature") -> bytes:
