@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -214,11 +216,15 @@ def _unused_account(engine: Engine) -> str:
     raise Conflict("could not find a free account number")  # 10**10 numbers: not in practice
 
 
-def open_account(bank: Bank, person: PersonIn, opened_by: str, now: datetime) -> OpenedAccount:
-    """Open an account: seal the personal data, log ``account.opened`` (number only)."""
+def _submit_opening(
+    bank: Bank, person: PersonIn, opened_by: str, now: datetime, taken: set[str]
+) -> tuple[str, str, Future[Appended]]:
     person = person.checked()
     master = bank.master_key
     account = _unused_account(bank.engine)
+    while account in taken:  # numbers handed out but not yet committed in this run
+        account = _unused_account(bank.engine)
+    taken.add(account)
     code, code_hash = new_code()
     effect = _SealPersonalData(
         account,
@@ -227,10 +233,38 @@ def open_account(bank: Bank, person: PersonIn, opened_by: str, now: datetime) ->
         code_hash,
         now,
     )
-    appended = bank.ledger.submit_operator(
+    future = bank.ledger.submit_operator(
         "account.opened", f"open:{account}", {"account": account, "opened_by": opened_by}, effect
-    ).result(timeout=60)
-    return OpenedAccount(account, code, appended)
+    )
+    return account, code, future
+
+
+def open_account(bank: Bank, person: PersonIn, opened_by: str, now: datetime) -> OpenedAccount:
+    """Open an account: seal the personal data, log ``account.opened`` (number only)."""
+    account, code, future = _submit_opening(bank, person, opened_by, now, set())
+    return OpenedAccount(account, code, future.result(timeout=60))
+
+
+def open_accounts(
+    bank: Bank, people: Iterable[PersonIn], opened_by: str, now: datetime, window: int = 2000
+) -> list[OpenedAccount]:
+    """Open many accounts, up to ``window`` in flight at once, so group commit batches them
+    (bulk enrolment and benchmarks). Each is exactly what ``open_account`` does."""
+    opened: list[OpenedAccount] = []
+    pending: list[tuple[str, str, Future[Appended]]] = []
+    taken: set[str] = set()
+
+    def settle() -> None:
+        for account, code, future in pending:
+            opened.append(OpenedAccount(account, code, future.result(timeout=300)))
+        pending.clear()
+
+    for person in people:
+        pending.append(_submit_opening(bank, person, opened_by, now, taken))
+        if len(pending) >= window:
+            settle()
+    settle()
+    return opened
 
 
 def lookup_account(bank: Bank, id_type: IdType, id_number: str) -> str:

@@ -14,17 +14,15 @@ import json
 import random
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from creditbank.access.secrets import new_code
-from creditbank.access.service import PersonIn, _SealPersonalData, _unused_account
+from creditbank.access import service as access
+from creditbank.access.service import PersonIn
 from creditbank.access.tokens import create_token
-from creditbank.access.vault import seal
 from creditbank.bank import Bank, init_bank
 from creditbank.bench.common import (
     Figure,
@@ -127,44 +125,17 @@ def _setup(bank: Bank, root: Path) -> KeyPair:
 
 
 def open_accounts(bank: Bank, n: int, progress: Progress) -> list[str]:
-    """n learner accounts through group commit (their personal data sealed as usual)."""
+    """n learner accounts (personal data sealed as in production), in chunks for the bar."""
     task = progress.add_task("opening accounts", total=n)
     now = bank.ledger.clock()
-    master = bank.master_key
     accounts: list[str] = []
-    pending: list[Future[Appended]] = []
-    taken: set[str] = set()
-    for i in range(n):
-        person = PersonIn(name=f"learner {i}", id_type="passport", id_number=f"EB{i:09d}")
-        account = _unused_account(bank.engine)
-        while account in taken:
-            account = _unused_account(bank.engine)
-        taken.add(account)
-        _, code_hash = new_code()
-        effect = _SealPersonalData(
-            account,
-            master.lookup_hash(person.id_type, person.id_number),
-            seal(person.model_dump(mode="json"), account, master),
-            code_hash,
-            now,
-        )
-        pending.append(
-            bank.ledger.submit_operator(
-                "account.opened",
-                f"open:{account}",
-                {"account": account, "opened_by": PROVIDER},
-                effect,
-            )
-        )
-        accounts.append(account)
-        if len(pending) >= 2000:
-            for f in pending:
-                f.result(timeout=300)
-            progress.update(task, advance=len(pending))
-            pending = []
-    for f in pending:
-        f.result(timeout=300)
-    progress.update(task, completed=n)
+    for start in range(0, n, 2000):
+        people = [
+            PersonIn(name=f"learner {i}", id_type="passport", id_number=f"EB{i:09d}")
+            for i in range(start, min(n, start + 2000))
+        ]
+        accounts.extend(o.account for o in access.open_accounts(bank, people, PROVIDER, now))
+        progress.update(task, completed=len(accounts))
     return accounts
 
 

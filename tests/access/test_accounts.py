@@ -417,3 +417,19 @@ def test_a_full_width_resident_id_is_the_same_person(
     wide = "".join(chr(ord(c) + 0xFEE0) for c in number[:17]) + number[17]
     r = client.post("/v1/learners", json=person_json(id_number=wide), token=authority)
     assert r.status_code in (409, 422), r.text
+
+
+def test_bulk_opening_is_the_same_as_one_by_one(bank: Bank) -> None:
+    from creditbank.access.service import lookup_account, open_accounts
+    from creditbank.ledger import store
+
+    people = [make_person() for _ in range(7)]
+    with bank.engine.connect() as conn:
+        before = store.tree_size(conn)
+    opened = open_accounts(bank, people, "authority", bank.ledger.clock(), window=3)
+    assert len({o.account for o in opened}) == 7
+    with bank.engine.connect() as conn:
+        assert store.tree_size(conn) == before + 7
+    for person, o in zip(people, opened, strict=True):
+        assert lookup_account(bank, person.id_type, person.id_number) == o.account
+        assert o.appended.index >= before
