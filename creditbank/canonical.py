@@ -7,7 +7,6 @@ credits and scores are integers or decimal strings on the ledger.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -91,14 +90,3 @@ def canonical_value(value: Any) -> bytes:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise InvalidInput(f"value cannot be canonicalized: {exc}", field="body") from exc
-
-
-def parse_json_object(data: bytes, *, field: str = "body") -> dict[str, Any]:
-    """Parse bytes as one JSON object, with a clear error naming ``field`` otherwise."""
-    try:
-        value = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", field=field) from exc
-    if not isinstance(value, dict):
-        raise InvalidInput("expected a JSON object", field=field)
-    return value

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import Column, ColumnElement, Connection, and_, or_, select
 
 from creditbank.db import tables
 from creditbank.errors import IntegrityFailure, InvalidInput, NotFound
@@ -263,7 +263,3 @@ def iter_entries(conn: Connection, batch: int = 2000) -> Iterator[tuple[int, byt
         for r in rows:
             yield r.idx, bytes(r.data), bytes(r.leaf_hash)
         last = rows[-1].idx
-
-
-def count_entries(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(E)).scalar_one())
