@@ -1,11 +1,15 @@
 """Rules for certificates (rules.md: Certificates).
 
 - ``certificate.issued`` (a certifying body accredited for the standard): number,
-  learner, standard, level, the award indexes it rests on (all the learner's awards valid
-  at issuance in that level's units: the body attests exactly the record it assessed) and
-  the assessment result. Refused unless the learner is eligible at issuance and holds no
-  active certificate for the same standard and level.
-- ``certificate.revoked``: only by the issuing body or the authority, with a reason.
+  learner, standard, level, the learner's application it answers, the award indexes it
+  rests on (all the learner's awards valid at issuance in that level's units: the body
+  attests exactly the record it assessed) and the assessment result, which must be the
+  passed assessment the same body recorded on that application. Refused unless the
+  learner is eligible at issuance and holds no active certificate for the same standard
+  and level. The log derives the learner's reward and the providers' subsidy from it
+  (``creditbank.money``), under the program of the issuance's year.
+- ``certificate.revoked``: only by the issuing body or the authority, with a reason; the
+  log cancels the unpaid reward and subsidy parts and marks paid ones as clawbacks due.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import select, update
 
 from creditbank.access.handlers import account_status, record_learner_entry
 from creditbank.access.numbers import ACCOUNT_RE, check_account_number
+from creditbank.certificates.applications import application, require_certifier
 from creditbank.credits.handlers import (
     has_active_certificate,
     learner_awards,
@@ -25,10 +30,13 @@ from creditbank.credits.handlers import (
     standard_version,
 )
 from creditbank.db import tables
-from creditbank.errors import Conflict, Forbidden, NotFound, RuleViolation
+from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from creditbank.ledger.bodies import Body, parse_body
 from creditbank.ledger.entry import SignedStatement
 from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.money import programs, rules
+from creditbank.money.rewards import reward_on_issue, reward_on_revoke
+from creditbank.money.subsidies import subsidy_on_issue, subsidy_on_revoke
 
 CERTIFICATE_NUMBER = r"^[A-Z0-9][A-Z0-9-]{5,47}$"
 
@@ -44,6 +52,7 @@ class CertificateIssued(Body):
     learner: str = Field(pattern=ACCOUNT_RE.pattern)
     standard_id: str = Field(min_length=1, max_length=64)
     level: StrictInt = Field(ge=1, le=5)
+    application_index: StrictInt = Field(ge=0)
     awards: list[StrictInt]
     assessment: Assessment
 
@@ -58,14 +67,6 @@ def _certificate(ctx: BatchContext, number: str) -> Any:
     return ctx.conn.execute(select(c).where(c.c.number == number)).first()
 
 
-def accredited(ctx: BatchContext, certifier: str, standard_id: str) -> bool:
-    t = tables.certifier_standards
-    row = ctx.conn.execute(
-        select(t.c.standard_id).where(t.c.actor_id == certifier, t.c.standard_id == standard_id)
-    ).first()
-    return row is not None
-
-
 def resting_awards(ctx: BatchContext, learner: str, standard_id: str, level: int) -> list[int]:
     """All the learner's awards valid now in the units of that standard's level."""
     return sorted(
@@ -78,16 +79,7 @@ def resting_awards(ctx: BatchContext, learner: str, standard_id: str, level: int
 class CertificateIssuedHandler:
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         body = parse_body(CertificateIssued, signed)
-        actor = ctx.actor(signed.actor)
-        if actor is None or actor.role != "certifier" or actor.status != "active":
-            raise Forbidden(
-                "only accredited certifying bodies issue certificates", field="statement.actor"
-            )
-        if not accredited(ctx, signed.actor, body.standard_id):
-            raise Forbidden(
-                f"{signed.actor} is not accredited for {body.standard_id}",
-                field="statement.body.standard_id",
-            )
+        require_certifier(ctx, signed, body.standard_id)
         check_account_number(body.learner, field="statement.body.learner")
         status = account_status(ctx, body.learner)
         if status is None:
@@ -116,6 +108,7 @@ class CertificateIssuedHandler:
                 f"{body.learner} is not eligible for {body.standard_id} level {body.level} now",
                 field="statement.body.learner",
             )
+        self._check_application(ctx, signed, body)
         expected = resting_awards(ctx, body.learner, body.standard_id, body.level)
         if sorted(body.awards) != expected:
             raise RuleViolation(
@@ -124,8 +117,51 @@ class CertificateIssuedHandler:
                 expected=expected,
             )
 
+    @staticmethod
+    def _check_application(
+        ctx: BatchContext, signed: SignedStatement, body: CertificateIssued
+    ) -> None:
+        """The certificate answers the learner's application for this very level, which
+        this body assessed as passed, with the same assessment."""
+        row = application(ctx, body.application_index)
+        if row is None:
+            raise NotFound(
+                f"no application {body.application_index}",
+                field="statement.body.application_index",
+            )
+        for name in ("learner", "standard_id", "level"):
+            if getattr(row, name) != getattr(body, name):
+                raise InvalidInput(
+                    f"application {body.application_index} is for another {name}",
+                    field=f"statement.body.{name}",
+                )
+        if row.status != "assessed":
+            raise Conflict(
+                f"application {body.application_index} is {row.status}; a certificate "
+                "answers an application assessed as passed",
+                field="statement.body.application_index",
+            )
+        if row.assessor != signed.actor:
+            raise Forbidden(
+                f"application {body.application_index} was assessed by {row.assessor}",
+                field="statement.actor",
+            )
+        recorded = json.loads(row.assessment)
+        if body.assessment.model_dump(include={"result", "score"}) != recorded:
+            raise InvalidInput(
+                "assessment must be the one recorded on the application",
+                field="statement.body.assessment",
+                expected=recorded,
+            )
+
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CertificateIssued, signed)
+        a = tables.certificate_applications
+        ctx.conn.execute(
+            update(a)
+            .where(a.c.idx == body.application_index)
+            .values(status="issued", certificate_number=body.certificate_number)
+        )
         ctx.conn.execute(
             tables.certificates.insert().values(
                 number=body.certificate_number,
@@ -137,10 +173,16 @@ class CertificateIssuedHandler:
                 issued_at=ctx.integrated_at,
                 awards=json.dumps(sorted(body.awards)),
                 assessment=json.dumps(body.assessment.model_dump(), sort_keys=True),
+                application_index=body.application_index,
             )
         )
         record_learner_entry(ctx, body.learner, index, signed.kind)
-        return []
+        found = programs.program_for_year(ctx.conn, rules.program_year(ctx.now))
+        if found is None:
+            return []  # no program governs this year: no reward, no subsidy
+        return reward_on_issue(
+            ctx, index, body.learner, body.certificate_number, body.level, found
+        ) + subsidy_on_issue(ctx, index, body.learner, body.certificate_number, body.awards, found)
 
 
 class CertificateRevokedHandler:
@@ -173,4 +215,6 @@ class CertificateRevokedHandler:
             .values(revoked_index=index, revoked_reason=body.reason)
         )
         record_learner_entry(ctx, row.learner, index, signed.kind)
-        return []
+        return reward_on_revoke(ctx, index, body.certificate_number) + subsidy_on_revoke(
+            ctx, index, body.certificate_number
+        )

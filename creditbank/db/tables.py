@@ -302,6 +302,93 @@ class Certificate(SQLModel, table=True):
     assessment: str = Field(sa_column=Column(Text, nullable=False))
     revoked_index: int | None = Field(default=None, sa_column=Column(BigInteger))
     revoked_reason: str | None = Field(default=None, sa_column=Column(Text))
+    application_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class CertificateApplication(SQLModel, table=True):
+    """Projection: learners' applications for certificates and their assessment."""
+
+    __tablename__ = "certificate_applications"
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner: str = Field(sa_column=Column(String(13), nullable=False))
+    standard_id: str = Field(sa_column=Column(String(64), nullable=False))
+    level: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    # pending -> assessed (passed) -> issued; or pending -> failed
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    applied_at: str = Field(sa_column=Column(String(40), nullable=False))
+    assessor: str | None = Field(default=None, sa_column=Column(String(64)))
+    assessment: str | None = Field(default=None, sa_column=Column(Text))
+    assessed_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    certificate_number: str | None = Field(default=None, sa_column=Column(String(48)))
+
+
+class Reward(SQLModel, table=True):
+    """Projection: a learner's reward for a certificate (id: the index of its first entry)."""
+
+    __tablename__ = "rewards"
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner: str = Field(sa_column=Column(String(13), nullable=False))
+    certificate_number: str = Field(sa_column=Column(String(48), nullable=False))
+    program_id: str = Field(sa_column=Column(String(64), nullable=False))
+    year: int = Field(sa_column=Column(Integer, nullable=False))
+    level: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # pending_budget | granted | paid | cancelled | clawback_due
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    granted_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    paid_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    payment_reference: str | None = Field(default=None, sa_column=Column(String(100)))
+    cancelled_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class Budget(SQLModel, table=True):
+    """Projection: a program's budget as last set by ``budget.set`` (else the program's)."""
+
+    __tablename__ = "budgets"
+
+    program_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), primary_key=True))  # reward | subsidy
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    set_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Subsidy(SQLModel, table=True):
+    """Projection: the subsidy a certificate generated (id: its ``subsidy.entitled`` index)."""
+
+    __tablename__ = "subsidies"
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner: str = Field(sa_column=Column(String(13), nullable=False))
+    certificate_number: str = Field(sa_column=Column(String(48), nullable=False))
+    program_id: str = Field(sa_column=Column(String(64), nullable=False))
+    year: int = Field(sa_column=Column(Integer, nullable=False))
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    issued_at: str = Field(sa_column=Column(String(40), nullable=False))
+    claim_until: str = Field(sa_column=Column(String(40), nullable=False))
+
+
+class SubsidyPart(SQLModel, table=True):
+    """Projection: one provider's part of a subsidy, the entitlement it claims."""
+
+    __tablename__ = "subsidy_parts"
+
+    entitlement_index: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
+    )
+    provider: str = Field(sa_column=Column(String(64), primary_key=True))
+    program_id: str = Field(sa_column=Column(String(64), nullable=False))
+    credits_tenths: int = Field(sa_column=Column(Integer, nullable=False))
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # open | claimed | approved | rejected | paid | cancelled | clawback_due
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    claimed_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    decided_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    paid_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    payment_reference: str | None = Field(default=None, sa_column=Column(String(100)))
+    cancelled_index: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
@@ -319,6 +406,11 @@ PROJECTION_TABLES = (
     "awards",
     "eligibility",
     "certificates",
+    "certificate_applications",
+    "rewards",
+    "budgets",
+    "subsidies",
+    "subsidy_parts",
 )
 
 
@@ -354,3 +446,8 @@ completions = _table(Completion)
 awards = _table(CreditAward)
 eligibility = _table(Eligibility)
 certificates = _table(Certificate)
+certificate_applications = _table(CertificateApplication)
+rewards = _table(Reward)
+budgets = _table(Budget)
+subsidies = _table(Subsidy)
+subsidy_parts = _table(SubsidyPart)

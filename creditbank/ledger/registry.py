@@ -12,6 +12,10 @@ from creditbank.catalogue.handlers import (
     CourseRegisteredHandler,
     DocumentPublishedHandler,
 )
+from creditbank.certificates.applications import (
+    AssessmentRecordedHandler,
+    CertificateAppliedHandler,
+)
 from creditbank.certificates.handlers import (
     CertificateIssuedHandler,
     CertificateRevokedHandler,
@@ -30,6 +34,21 @@ from creditbank.ledger.actors import (
     NoticeHandler,
 )
 from creditbank.ledger.kinds import KindHandler
+from creditbank.money.rewards import (
+    BudgetSetHandler,
+    ProgramPublishedHandler,
+    RewardDecidedHandler,
+    RewardEndedHandler,
+    RewardPaidHandler,
+)
+from creditbank.money.subsidies import (
+    PartEndedHandler,
+    SubsidyApprovedHandler,
+    SubsidyClaimedHandler,
+    SubsidyEntitledHandler,
+    SubsidyPaidHandler,
+    SubsidyRejectedHandler,
+)
 
 
 def default_handlers() -> dict[str, KindHandler]:
@@ -40,7 +59,7 @@ def default_handlers() -> dict[str, KindHandler]:
         "key.revoked": KeyRevokedHandler(),
         "notice.published": NoticeHandler(),
         "standard.published": DocumentPublishedHandler("standard"),
-        "program.published": DocumentPublishedHandler("program"),
+        "program.published": ProgramPublishedHandler(),
         "course.registered": CourseRegisteredHandler(),
         "course.recognized": CourseRecognizedHandler(),
         "account.opened": AccountOpenedHandler(),
@@ -52,6 +71,21 @@ def default_handlers() -> dict[str, KindHandler]:
         "credit.revoked": CreditRevokedHandler(),
         "eligibility.reached": EligibilityHandler(eligible=True),
         "eligibility.lost": EligibilityHandler(eligible=False),
+        "certificate.applied": CertificateAppliedHandler(),
+        "assessment.recorded": AssessmentRecordedHandler(),
         "certificate.issued": CertificateIssuedHandler(),
         "certificate.revoked": CertificateRevokedHandler(),
+        "reward.granted": RewardDecidedHandler("granted"),
+        "reward.queued": RewardDecidedHandler("pending_budget"),
+        "reward.cancelled": RewardEndedHandler("cancelled"),
+        "reward.clawback_due": RewardEndedHandler("clawback_due"),
+        "reward.paid": RewardPaidHandler(),
+        "budget.set": BudgetSetHandler(),
+        "subsidy.entitled": SubsidyEntitledHandler(),
+        "subsidy.claimed": SubsidyClaimedHandler(),
+        "subsidy.approved": SubsidyApprovedHandler(),
+        "subsidy.rejected": SubsidyRejectedHandler(),
+        "subsidy.paid": SubsidyPaidHandler(),
+        "subsidy.cancelled": PartEndedHandler("cancelled"),
+        "subsidy.clawback_due": PartEndedHandler("clawback_due"),
     }

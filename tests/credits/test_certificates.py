@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from creditbank.db import tables
-from creditbank.errors import Conflict, CreditBankError, Forbidden, RuleViolation
+from creditbank.errors import (
+    Conflict,
+    CreditBankError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+)
 from creditbank.keys import KeyPair
 from creditbank.ledger import audit
 from creditbank.ledger.entry import sign_statement
@@ -50,14 +57,57 @@ def eligible_learner(world: World) -> tuple[str, list[int]]:
     return learner, sorted(awards)
 
 
-def issue(
-    world: World, key: KeyPair, actor: str, learner: str, awards: list[int], **over: Any
+def apply(world: World, learner: str, standard_id: str = "data-annotator", level: int = 5) -> int:
+    """The learner applies (the operator logs it for the authenticated learner)."""
+    done = world.bank.ledger.submit_operator(
+        "certificate.applied",
+        f"apply-{learner}-{standard_id}-{level}-{next(world.ids)}",
+        {"learner": learner, "standard_id": standard_id, "level": level},
+    ).result(timeout=30)
+    return int(done.index)
+
+
+def assess(
+    world: World,
+    key: KeyPair,
+    actor: str,
+    application: int,
+    result: str = "passed",
+    score: int | None = 86,
 ) -> Any:
+    return world.bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "assessment.recorded",
+                "actor": actor,
+                "id": f"assess-{application}-{next(world.ids)}",
+                "body": {"application_index": application, "result": result, "score": score},
+            },
+            key,
+        )
+    )
+
+
+def issue(
+    world: World,
+    key: KeyPair,
+    actor: str,
+    learner: str,
+    awards: list[int],
+    application: int | None = None,
+    **over: Any,
+) -> Any:
+    """Issue a certificate; without ``application``, the learner applies and ``actor``
+    assesses them as passed first."""
+    if application is None:
+        application = apply(world, learner)
+        assess(world, key, actor, application)
     body: dict[str, Any] = {
         "certificate_number": over.pop("number", "DAN5-2026-000001"),
         "learner": learner,
         "standard_id": "data-annotator",
         "level": 5,
+        "application_index": application,
         "awards": awards,
         "assessment": {"result": "passed", "score": 86},
     }
@@ -115,11 +165,17 @@ def test_an_accredited_body_certifies_an_eligible_learner(world: World) -> None:
     ("case", "error", "field"),
     [
         ("not-accredited", Forbidden, "statement.body.standard_id"),
-        ("not-eligible", RuleViolation, "statement.body.learner"),
+        ("stopped-being-eligible", RuleViolation, "statement.body.learner"),
         ("wrong-awards", RuleViolation, "statement.body.awards"),
         ("twice", Conflict, "statement.body.level"),
         ("number-taken", Conflict, "statement.body.certificate_number"),
         ("provider-issues", Forbidden, "statement.actor"),
+        ("not-assessed", Conflict, "statement.body.application_index"),
+        ("failed-assessment", Conflict, "statement.body.application_index"),
+        ("assessed-by-another-body", Forbidden, "statement.actor"),
+        ("other-assessment", InvalidInput, "statement.body.assessment"),
+        ("another-learners-application", InvalidInput, "statement.body.learner"),
+        ("no-application", NotFound, "statement.body.application_index"),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -128,18 +184,46 @@ def test_refused_certificates_write_nothing(
 ) -> None:
     key = certifier(world, "cert-a", ["data-annotator"])
     other = certifier(world, "cert-b", ["ai-ethics-reviewer"])
+    peer = certifier(world, "cert-c", ["data-annotator"])
     learner, awards = eligible_learner(world)
     if case in ("twice", "number-taken"):
         issue(world, key, "cert-a", learner, awards)
-    newcomer = world.learner()
-    learner2, awards2 = eligible_learner(world) if case == "number-taken" else (learner, awards)
+    app = None
+    if case not in ("twice", "number-taken", "no-application"):
+        app = apply(world, learner)
+        if case == "failed-assessment":
+            assess(world, key, "cert-a", app, result="failed", score=40)
+        elif case == "assessed-by-another-body":
+            assess(world, peer, "cert-c", app)
+        elif case != "not-assessed":
+            assess(world, key, "cert-a", app)
+    if case == "stopped-being-eligible":
+        world.retract(entry(world, awards[-1])["statement"]["body"]["completion_index"])
+    learner2, awards2 = (
+        eligible_learner(world)
+        if case in ("number-taken", "another-learners-application")
+        else (learner, awards)
+    )
+    app2 = apply(world, learner2) if case == "number-taken" else None
+    if app2 is not None:
+        assess(world, key, "cert-a", app2)
     attempts = {
-        "not-accredited": lambda: issue(world, other, "cert-b", learner, awards),
-        "not-eligible": lambda: issue(world, key, "cert-a", newcomer, []),
-        "wrong-awards": lambda: issue(world, key, "cert-a", learner, awards[:-1]),
-        "twice": lambda: issue(world, key, "cert-a", learner, awards, number="DAN5-2026-000002"),
-        "number-taken": lambda: issue(world, key, "cert-a", learner2, awards2, sid="issue-x"),
-        "provider-issues": lambda: issue(world, world.key, "prov-a", learner, awards),
+        "not-accredited": lambda: issue(world, other, "cert-b", learner, awards, app),
+        "stopped-being-eligible": lambda: issue(world, key, "cert-a", learner, awards[:-1], app),
+        "wrong-awards": lambda: issue(world, key, "cert-a", learner, awards[:-1], app),
+        "twice": lambda: issue(
+            world, key, "cert-a", learner, awards, application=1, number="DAN5-2026-000002"
+        ),
+        "number-taken": lambda: issue(world, key, "cert-a", learner2, awards2, app2, sid="x"),
+        "provider-issues": lambda: issue(world, world.key, "prov-a", learner, awards, app),
+        "not-assessed": lambda: issue(world, key, "cert-a", learner, awards, app),
+        "failed-assessment": lambda: issue(world, key, "cert-a", learner, awards, app),
+        "assessed-by-another-body": lambda: issue(world, key, "cert-a", learner, awards, app),
+        "other-assessment": lambda: issue(
+            world, key, "cert-a", learner, awards, app, assessment={"result": "passed", "score": 99}
+        ),
+        "another-learners-application": lambda: issue(world, key, "cert-a", learner2, awards2, app),
+        "no-application": lambda: issue(world, key, "cert-a", learner, awards, 10**6),
     }
     before = size(world)
     with pytest.raises(error) as err:
@@ -196,6 +280,7 @@ def test_over_http_a_body_certifies_only_its_standards(world: World, client: Any
             "learner": learner,
             "standard_id": "data-annotator",
             "level": 5,
+            "application_index": apply(world, learner),
             "awards": awards,
             "assessment": {"result": "passed"},
         },

@@ -1,0 +1,1 @@
+"""Money: learners' rewards, providers' subsidies and the budgets they draw on."""
