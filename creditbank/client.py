@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -470,3 +471,123 @@ class CreditBankClient:
         return _object(
             self._request("POST", f"/v1/learners/{account}/closure", json={"reason": reason})
         )
+
+    # --- certificates -----------------------------------------------------------------
+
+    def certificate_verification(self, number: str) -> dict[str, Any]:
+        """A certificate's verification bundle (public): the certificate, every entry it
+        rests on with its receipt, the latest checkpoint, consistency proofs and the
+        server's ``verdict``. Re-check it with
+        :func:`creditbank.verify_certificate.verify_certificate` and the log key you
+        trust rather than believing the server's verdict."""
+        path = f"/v1/certificates/{quote(number, safe='')}/verification"
+        return _object(self._request("GET", path))
+
+    # --- applications, certificates and money -------------------------------------------
+
+    def apply_for_certificate(self, account: str, standard_id: str, level: int) -> Appended:
+        """Apply for a certificate of a standard level (a learner for themself, or the
+        authority): the bank logs ``certificate.applied`` under the operator's key."""
+        body = {"standard_id": standard_id, "level": level}
+        return _appended(
+            self._request("POST", f"/v1/learners/{quote(account, safe='')}/applications", json=body)
+        )
+
+    def applications(
+        self, account: str | None = None, *, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A learner's applications (``account``), or the applications this client may
+        assess (a certifying body: its standards; the authority: all), by ``status``."""
+        if account is not None:
+            return _objects(
+                self._request("GET", f"/v1/learners/{quote(account, safe='')}/applications")
+            )
+        params = {} if status is None else {"status": status}
+        return _objects(self._request("GET", "/v1/applications", params=params))
+
+    def application(self, index: int) -> dict[str, Any]:
+        """An application and the learner's record for that standard level (progress,
+        awards with their completions and receipts)."""
+        return _object(self._request("GET", f"/v1/applications/{int(index)}"))
+
+    def record_assessment(self, statement: Mapping[str, Any]) -> Appended:
+        """Post an ``assessment.recorded`` statement (signed here)."""
+        return self._post_statement("/v1/assessments", statement)
+
+    def issue_certificate(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``certificate.issued`` statement (signed here)."""
+        return self._post_statement("/v1/certificates", statement)
+
+    def revoke_certificate(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``certificate.revoked`` statement (signed here)."""
+        return self._post_statement("/v1/certificates/revocations", statement)
+
+    def certificate(self, number: str) -> dict[str, Any]:
+        """A certificate as anyone may read it, with its status (active or revoked)."""
+        return _object(self._request("GET", f"/v1/certificates/{quote(number, safe='')}"))
+
+    def rewards(
+        self,
+        account: str | None = None,
+        *,
+        program_id: str | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A learner's rewards (``account``), or every reward (authority), filtered."""
+        if account is not None:
+            return _objects(self._request("GET", f"/v1/learners/{quote(account, safe='')}/rewards"))
+        filters = {"program_id": program_id, "status": status}
+        params = {k: v for k, v in filters.items() if v is not None}
+        return _objects(self._request("GET", "/v1/rewards", params=params))
+
+    def pay_reward(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``reward.paid`` statement (signed here)."""
+        return self._post_statement("/v1/rewards/payments", statement)
+
+    def set_budget(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``budget.set`` statement (signed here)."""
+        return self._post_statement("/v1/budgets", statement)
+
+    def budgets(self, program_id: str) -> dict[str, Any]:
+        """A program's reward and subsidy budgets: budget, committed, remaining, pending."""
+        return _object(self._request("GET", f"/v1/programs/{quote(program_id, safe='')}/budgets"))
+
+    def subsidies(
+        self,
+        provider: str | None = None,
+        *,
+        status: str | None = None,
+        program_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A provider's subsidy parts (``provider``), or every part (authority)."""
+        if provider is not None:
+            params = {} if status is None else {"status": status}
+            path = f"/v1/providers/{quote(provider, safe='')}/subsidies"
+            return _objects(self._request("GET", path, params=params))
+        filters = {"status": status, "program_id": program_id}
+        params = {k: v for k, v in filters.items() if v is not None}
+        return _objects(self._request("GET", "/v1/subsidies", params=params))
+
+    def claim_subsidy(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``subsidy.claimed`` statement (signed here)."""
+        return self._post_statement("/v1/subsidies/claims", statement)
+
+    def approve_subsidy(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``subsidy.approved`` statement (signed here)."""
+        return self._post_statement("/v1/subsidies/approvals", statement)
+
+    def reject_subsidy(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``subsidy.rejected`` statement (signed here)."""
+        return self._post_statement("/v1/subsidies/rejections", statement)
+
+    def pay_subsidy(self, statement: Mapping[str, Any]) -> Appended:
+        """Post a ``subsidy.paid`` statement (signed here)."""
+        return self._post_statement("/v1/subsidies/payments", statement)
+
+    def report(self, year: int) -> dict[str, Any]:
+        """The authority's report of a program year, as JSON."""
+        return _object(self._request("GET", f"/v1/reports/{int(year)}"))
+
+    def report_csv(self, year: int) -> str:
+        """The authority's report of a program year, as CSV text."""
+        return self._request("GET", f"/v1/reports/{int(year)}.csv").text

@@ -19,9 +19,17 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def register(bank: Bank, actor_id: str, role: str = "provider", name: str | None = None) -> KeyPair:
-    """Accredit an actor through the authority and return its signing key."""
+def register(
+    bank: Bank,
+    actor_id: str,
+    role: str = "provider",
+    name: str | None = None,
+    standards: list[str] | None = None,
+) -> KeyPair:
+    """Accredit an actor through the authority and return its signing key (a certifying
+    body: for ``standards``)."""
     key = KeyPair.generate(actor_id)
+    accredited = {} if standards is None else {"standards": standards}
     bank.ledger.append(
         sign_statement(
             {
@@ -33,6 +41,7 @@ def register(bank: Bank, actor_id: str, role: str = "provider", name: str | None
                     "role": role,
                     "name": name or actor_id,
                     "public_key": b64(key.public_key),
+                    **accredited,
                 },
             },
             bank.authority_key(),

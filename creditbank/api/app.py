@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from creditbank import __version__
-from creditbank.api import access, catalogue, credits, ledger, tlog, xapi
+from creditbank.api import access, catalogue, credits, ledger, tlog, verification, xapi
+from creditbank.api import certificates as certificates_api
+from creditbank.api import money as money_api
 from creditbank.api.limits import BodySizeLimit
 from creditbank.api.policy import authorize
 from creditbank.api.problems import install_problem_handlers
@@ -40,6 +42,9 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
     app.include_router(access.router)
     app.include_router(credits.router)
     app.include_router(xapi.router)
+    app.include_router(verification.router)
+    app.include_router(certificates_api.router)
+    app.include_router(money_api.router)
     app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
     return app
 

@@ -4,7 +4,8 @@ test suite checks the table against the app's routes.
 
 Writes by organisations also carry the author's Ed25519 signature; the token and the
 statement must name the same actor (checked where statements are taken, see
-``require_author``). Learners only ever reach their own account.
+``require_author``). Learners only ever reach their own account, providers their own
+``{provider}`` records.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ ORGANISATIONS: frozenset[Role] = frozenset({"authority", "provider", "certifier"
 ANYONE_SIGNED_IN: frozenset[Role] = frozenset({"authority", "provider", "certifier", "learner"})
 LEARNER_OR_AUTHORITY: frozenset[Role] = frozenset({"learner", "authority"})
 AUTHORITY_OR_PROVIDER: frozenset[Role] = frozenset({"authority", "provider"})
+CERTIFIER: frozenset[Role] = frozenset({"certifier"})
+CERTIFIER_OR_AUTHORITY: frozenset[Role] = frozenset({"certifier", "authority"})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     # anyone: the log and its proofs, the catalogue
@@ -39,6 +42,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/standards/{standard_id}"): PUBLIC,
     ("GET", "/v1/programs"): PUBLIC,
     ("GET", "/v1/providers/{provider}/courses"): PUBLIC,
+    ("GET", "/v1/certificates/{number}/verification"): PUBLIC,
     ("POST", "/v1/auth/token"): PUBLIC,
     ("POST", "/v1/auth/activate"): PUBLIC,
     # signed statements by organisations
@@ -64,6 +68,29 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/learners/{account}/progress"): LEARNER_OR_AUTHORITY,
     ("GET", "/v1/learners/{account}/history"): LEARNER_OR_AUTHORITY,
     ("GET", "/v1/learners/{account}/receipts/{index}"): LEARNER_OR_AUTHORITY,
+    # certificates: learners apply, accredited bodies assess, issue and revoke
+    ("GET", "/v1/certificates/{number}"): PUBLIC,
+    ("POST", "/v1/learners/{account}/applications"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/learners/{account}/applications"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/applications"): CERTIFIER_OR_AUTHORITY,
+    ("GET", "/v1/applications/{index}"): CERTIFIER_OR_AUTHORITY,
+    ("POST", "/v1/assessments"): CERTIFIER,
+    ("POST", "/v1/certificates"): CERTIFIER,
+    ("POST", "/v1/certificates/revocations"): CERTIFIER_OR_AUTHORITY,
+    # money: rewards, budgets, subsidies (providers: only their own), reports
+    ("GET", "/v1/learners/{account}/rewards"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/rewards"): AUTHORITY,
+    ("POST", "/v1/rewards/payments"): AUTHORITY,
+    ("POST", "/v1/budgets"): AUTHORITY,
+    ("GET", "/v1/programs/{program_id}/budgets"): AUTHORITY,
+    ("GET", "/v1/providers/{provider}/subsidies"): AUTHORITY_OR_PROVIDER,
+    ("GET", "/v1/subsidies"): AUTHORITY,
+    ("POST", "/v1/subsidies/claims"): PROVIDER,
+    ("POST", "/v1/subsidies/approvals"): AUTHORITY,
+    ("POST", "/v1/subsidies/rejections"): AUTHORITY,
+    ("POST", "/v1/subsidies/payments"): AUTHORITY,
+    ("GET", "/v1/reports/{year}"): AUTHORITY,
+    ("GET", "/v1/reports/{year}.csv"): AUTHORITY,
 }
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
@@ -93,6 +120,9 @@ async def authorize(
     account = request.path_params.get("account")
     if principal.role == "learner" and account is not None and account != principal.account:
         raise Forbidden("learners see only their own account", field="account")
+    provider = request.path_params.get("provider")
+    if principal.role == "provider" and provider is not None and provider != principal.actor_id:
+        raise Forbidden("providers see only their own records", field="provider")
     return principal
 
 

@@ -5,42 +5,41 @@ from __future__ import annotations
 import base64
 import random
 import shutil
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from creditbank.access.service import PersonIn, open_account
+from creditbank.access.service import PersonIn, open_accounts
 from creditbank.bank import Bank, init_bank
 from creditbank.catalogue.service import list_courses, publish_catalogue
 from creditbank.catalogue.statements import course_recognition, course_registration
+from creditbank.certificates.verification import certificate_bundle
 from creditbank.cli.catalogue import PROJECT_ROOT
 from creditbank.cli.common import cli_errors, console, make_settings
+from creditbank.cli.demo_money import Certified, append_all, certify, pay_and_subsidize, revoke_one
+from creditbank.cli.reports import print_report
 from creditbank.credits import service as credit_service
 from creditbank.errors import Conflict
 from creditbank.keys import KeyPair
 from creditbank.ledger import audit as audit_mod
-from creditbank.ledger import reads
+from creditbank.ledger import reads, store
 from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.entry import format_time, sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.money import reports
+from creditbank.money.rules import program_year
 from creditbank.standards.catalogue import load_catalogue
 from creditbank.standards.model import format_credits, parse_credits
 from creditbank.verify import verify_receipt
+from creditbank.verify_certificate import verify_certificate
 
 MARKER = ".creditbank-demo"
-SHOWN_KINDS = (
-    "actor.registered",
-    "course.registered",
-    "course.recognized",
-    "notice.published",
-    "key.added",
-    "key.revoked",
-)
-DEMO_LEARNERS = 12
+DEMO_LEARNERS = 300
 
 
 def _demo_person(i: int) -> PersonIn:
@@ -60,57 +59,122 @@ def _demo_person(i: int) -> PersonIn:
     )
 
 
-def _learners_and_completions(bank: Bank, keys: dict[str, KeyPair], now: datetime) -> int:
-    """Open accounts, post completions (some failing, one retracted, some online-capped),
-    print balances and progress; returns the index of an award whose receipt we verify."""
-    rng = random.Random(2026)  # noqa: S311  (a reproducible demo, not a secret)
-    plan = [
-        ("xuetangx", "annotation-mooc"),
-        ("bj-ai-training", "annotation-lab"),
-        ("bj-ai-training", "speech-placement"),
-    ]
+# Learner profiles: which courses they take (provider, course); scores are drawn per course.
+PROFILES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    # blended: the online MOOC, the offline lab and a workplace placement
+    (
+        "blended",
+        (
+            ("xuetangx", "annotation-mooc"),
+            ("bj-ai-training", "annotation-lab"),
+            ("bj-ai-training", "speech-placement"),
+        ),
+    ),
+    (
+        "blended-university",
+        (
+            ("xuetangx", "annotation-mooc"),
+            ("bj-ai-training", "annotation-lab"),
+            ("tsinghua-ce", "speech-practicum"),
+        ),
+    ),
+    # online only: 9.0 credits, but only 6.4 count (80% online share cap)
+    (
+        "online-only",
+        (
+            ("xuetangx", "annotation-mooc"),
+            ("xuetangx", "labelling-mooc"),
+            ("xuetangx", "speech-mooc"),
+        ),
+    ),
+    # not yet enough: 7.0 credits, unit DAN-5-03 missing
+    ("in-progress", (("xuetangx", "annotation-mooc"), ("bj-ai-training", "annotation-lab"))),
+)
+PROFILE_WEIGHTS = (50, 20, 15, 15)
+SCORES = (45, 55, 62, 68, 74, 79, 83, 88, 91, 95)  # 2 of 10 fail (minimum 60)
+
+
+def _learners_and_completions(
+    bank: Bank, keys: dict[str, KeyPair], rng: random.Random
+) -> tuple[list[str], int]:
+    """Open accounts, post completions (some failing, some retracted, some online-capped),
+    print what they earned; returns the learners and an award whose receipt we verify."""
+    now = bank.ledger.clock()
     learners = [
-        open_account(bank, _demo_person(i), "bj-ai-training", now).account
-        for i in range(DEMO_LEARNERS)
+        opened.account
+        for opened in open_accounts(
+            bank, (_demo_person(i) for i in range(DEMO_LEARNERS)), "bj-ai-training", now
+        )
     ]
-    award_index = -1
-    retract_from: tuple[str, int] | None = None
-    for n, learner in enumerate(learners):
-        for provider, course_id in plan if n % 3 else plan[:1]:  # every third learner: online only
-            score = rng.choice([45, 58, 66, 72, 81, 88, 93, 97])
-            done = _append(
-                bank,
+    statements: list[tuple[dict[str, Any], KeyPair]] = []
+    profiles: Counter[str] = Counter()
+    for learner in learners:
+        name, plan = rng.choices(PROFILES, weights=PROFILE_WEIGHTS)[0]
+        profiles[name] += 1
+        for provider, course_id in plan:
+            statements.append(
+                (
+                    {
+                        "kind": "completion.recorded",
+                        "actor": provider,
+                        "id": f"{course_id}/{learner}",
+                        "body": {
+                            "learner": learner,
+                            "course_id": course_id,
+                            "completed_at": format_time(
+                                now
+                                - timedelta(days=rng.randrange(1, 60), minutes=rng.randrange(600))
+                            ),
+                            "score": rng.choice(SCORES),
+                            "hours_attended": "48.0",
+                        },
+                    },
+                    keys[provider],
+                )
+            )
+    posted = append_all(bank, statements)
+    awarded = [(a, s) for a, s in zip(posted, statements, strict=True) if a.derived]
+    # a provider finds unsigned attendance sheets and retracts a few of its completions
+    retracted = [a for a, s in awarded if s[0]["actor"] == "bj-ai-training"][
+        : max(1, len(learners) // 60)
+    ]
+    append_all(
+        bank,
+        [
+            (
                 {
-                    "kind": "completion.recorded",
-                    "actor": provider,
-                    "id": f"{course_id}/{learner}",
+                    "kind": "completion.retracted",
+                    "actor": "bj-ai-training",
+                    "id": f"retract-{a.index}",
                     "body": {
-                        "learner": learner,
-                        "course_id": course_id,
-                        "completed_at": format_time(now - timedelta(days=rng.randrange(1, 60))),
-                        "score": score,
-                        "hours_attended": "40.0",
+                        "completion_index": a.index,
+                        "reason": "attendance sheet was not signed",
                     },
                 },
-                keys[provider],
+                keys["bj-ai-training"],
             )
-            if done.derived:
-                award_index = done.derived[0]
-                if retract_from is None and provider == "bj-ai-training":
-                    retract_from = (provider, done.index)
-    if retract_from is not None:
-        provider, index = retract_from
-        _append(
-            bank,
-            {
-                "kind": "completion.retracted",
-                "actor": provider,
-                "id": f"retract-{index}",
-                "body": {"completion_index": index, "reason": "attendance sheet was not signed"},
-            },
-            keys[provider],
-        )
-    table = Table(title="learners: credits and progress (data-annotator level 5: 8.0 required)")
+            for a in retracted
+        ],
+    )
+    with bank.engine.connect() as conn:
+        outcomes = Counter(str(r[0]) for r in store.query(conn, "SELECT outcome FROM completions"))
+    table = Table(title=f"{len(learners)} learners, {len(statements)} completions")
+    table.add_column("learner profile")
+    table.add_column("learners", justify="right")
+    for name, count in sorted(profiles.items()):
+        table.add_row(name, str(count))
+    for outcome, count in sorted(outcomes.items()):
+        table.add_row(f"completions: {outcome}", str(count))
+    table.add_row("completions retracted (awards revoked)", str(len(retracted)))
+    console.print(table)
+    _print_learners(bank, learners[:8])
+    return learners, awarded[0][0].derived[0]
+
+
+def _print_learners(bank: Bank, learners: list[str]) -> None:
+    table = Table(
+        title="some learners: credits and progress (data-annotator level 5: 8.0 required)"
+    )
     for col in ("account", "active credits", "online", "counted", "eligible", "missing units"):
         table.add_column(col, overflow="fold")
     clock = bank.ledger.clock()
@@ -134,7 +198,6 @@ def _learners_and_completions(bank: Bank, keys: dict[str, KeyPair], now: datetim
             ", ".join(level5["missing_units"]) if level5 and level5["missing_units"] else "-",
         )
     console.print(table)
-    return award_index
 
 
 def _fresh_dir(path: Path) -> None:
@@ -153,214 +216,288 @@ def _append(bank: Bank, statement: dict[str, object], key: KeyPair) -> Appended:
     return bank.ledger.append(sign_statement(statement, key))
 
 
+class DemoClock:
+    """The demo's simulated clock: a programme year's autumn in a few seconds. It moves
+    only forward (with each call, by a microsecond, and by whole days when told to)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(microseconds=1)
+        return self.now
+
+    def advance(self, days: int) -> None:
+        self.now += timedelta(days=days)
+
+
+DEMO_START = datetime(2026, 10, 20, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+
+ACTORS = {
+    "xuetangx": ("provider", "XuetangX online platform"),
+    "bj-ai-training": ("provider", "Beijing AI Training Enterprise Co."),
+    "tsinghua-ce": ("provider", "Tsinghua University continuing education"),
+    "bj-skills-cert": ("certifier", "Beijing Vocational Skills Certification Centre"),
+}
+ACCREDITED = {"bj-skills-cert": ["data-annotator", "ai-ethics-reviewer", "large-model-trainer"]}
+# provider, course, title, standard, level, unit, mode, hours
+COURSES: tuple[tuple[str, str, str, str, int | None, str | None, str, str], ...] = (
+    (
+        "xuetangx",
+        "annotation-mooc",
+        "Data annotation (MOOC)",
+        "data-annotator",
+        5,
+        "DAN-5-01",
+        "online",
+        "48.0",
+    ),
+    (
+        "xuetangx",
+        "labelling-mooc",
+        "Image labelling (MOOC)",
+        "data-annotator",
+        5,
+        "DAN-5-02",
+        "online",
+        "48.0",
+    ),
+    (
+        "xuetangx",
+        "speech-mooc",
+        "Speech transcription (MOOC)",
+        "data-annotator",
+        5,
+        "DAN-5-03",
+        "online",
+        "48.0",
+    ),
+    (
+        "bj-ai-training",
+        "annotation-lab",
+        "Image annotation lab",
+        "data-annotator",
+        5,
+        "DAN-5-02",
+        "offline",
+        "64.0",
+    ),
+    (
+        "bj-ai-training",
+        "speech-placement",
+        "Speech labelling placement",
+        "data-annotator",
+        5,
+        "DAN-5-03",
+        "workplace",
+        "48.0",
+    ),
+    (
+        "tsinghua-ce",
+        "speech-practicum",
+        "Speech data practicum",
+        "data-annotator",
+        5,
+        "DAN-5-03",
+        "workplace",
+        "48.0",
+    ),
+    (
+        "xuetangx",
+        "llm-fundamentals",
+        "Large-model fundamentals (MOOC)",
+        "large-model-trainer",
+        None,
+        None,
+        "online",
+        "48.0",
+    ),
+    (
+        "bj-ai-training",
+        "ethics-casework",
+        "AI ethics casework",
+        "ai-ethics-reviewer",
+        None,
+        None,
+        "workplace",
+        "48.0",
+    ),
+)
+
+
+def _setup(bank: Bank, keys: dict[str, KeyPair]) -> None:
+    """Accredit the actors, publish the catalogue and programs, recognize the courses."""
+    authority = keys[AUTHORITY]
+    for actor_id, (role, name) in ACTORS.items():
+        keys[actor_id] = KeyPair.generate(actor_id)
+        _append(
+            bank,
+            {
+                "kind": "actor.registered",
+                "actor": AUTHORITY,
+                "id": f"register-{actor_id}",
+                "body": {
+                    "actor_id": actor_id,
+                    "role": role,
+                    "name": name,
+                    "public_key": base64.b64encode(keys[actor_id].public_key).decode(),
+                    **({"standards": ACCREDITED[actor_id]} if actor_id in ACCREDITED else {}),
+                },
+            },
+            authority,
+        )
+    catalogue = load_catalogue(PROJECT_ROOT)
+    published = publish_catalogue(bank.ledger, catalogue, authority)
+    console.print(
+        f"published {len(catalogue.standards)} standards and {len(catalogue.programs)} "
+        f"programs ({len(published.published)} entries)"
+    )
+    now = bank.ledger.clock()
+    for provider, course_id, title, standard_id, level_no, unit, mode, hours in COURSES:
+        standard = catalogue.standard(standard_id)
+        assert standard is not None
+        level = standard.level(level_no) if level_no else standard.levels[0]
+        assert level is not None
+        _append(
+            bank,
+            course_registration(
+                provider,
+                course_id,
+                title=title,
+                standard_id=standard_id,
+                level=level.level,
+                unit_code=unit or level.units[0].code,
+                mode=mode,
+                hours=hours,
+            ),
+            keys[provider],
+        )
+        _append(
+            bank,
+            course_recognition(
+                provider,
+                course_id,
+                valid_from=now - timedelta(days=90),
+                valid_until=now + timedelta(days=3 * 365),
+            ),
+            authority,
+        )
+    course_table = Table(title="recognized courses")
+    for col in ("provider", "course", "standard", "level", "unit", "mode", "credits", "status"):
+        course_table.add_column(col, overflow="fold")
+    for provider in ("xuetangx", "bj-ai-training", "tsinghua-ce"):
+        for c in list_courses(bank.engine, provider, bank.ledger.clock()):
+            course_table.add_row(
+                provider,
+                c["course_id"],
+                c["standard_id"],
+                str(c["level"]),
+                c["unit_code"],
+                c["mode"],
+                c["credits"] or "-",
+                c["status"],
+            )
+    console.print(course_table)
+
+
+def _rotate_key(bank: Bank, keys: dict[str, KeyPair]) -> None:
+    """Key rotation: add a new key, revoke the old one; the old key's statements stay valid."""
+    new_key = KeyPair.generate("xuetangx")
+    _append(
+        bank,
+        {
+            "kind": "key.added",
+            "actor": "xuetangx",
+            "id": "rotate-1",
+            "body": {
+                "actor_id": "xuetangx",
+                "public_key": base64.b64encode(new_key.public_key).decode(),
+            },
+        },
+        keys["xuetangx"],
+    )
+    _append(
+        bank,
+        {
+            "kind": "key.revoked",
+            "actor": "xuetangx",
+            "id": "revoke-1",
+            "body": {
+                "actor_id": "xuetangx",
+                "key_id": keys["xuetangx"].key_id,
+                "reason": "scheduled rotation",
+            },
+        },
+        new_key,
+    )
+    keys["xuetangx"] = new_key
+
+
+def _verify(
+    bank: Bank, data_dir: Path, award_index: int, revoked: Certified, certified: list[Certified]
+) -> None:
+    """A receipt verified offline, and two certificates checked as an employer would."""
+    receipt_path = data_dir / f"entry-{award_index}.tlog-proof"
+    receipt_path.write_text(reads.receipt(bank.engine, award_index))
+    verified = verify_receipt(receipt_path.read_text(), bank.verifier_key)
+    console.print(
+        f"receipt {receipt_path} verifies offline: entry {verified.index} "
+        f"({verified.entry['kind']}) at tree size {verified.checkpoint.size}"
+    )
+    valid = next(c for c in certified if c.number != revoked.number)
+    for cert in (valid, revoked):
+        verdict = verify_certificate(
+            certificate_bundle(bank.engine, cert.number), bank.verifier_key, number=cert.number
+        )
+        console.print(
+            f"certificate {cert.number}: {verdict.status.upper()} "
+            f"({sum(1 for c in verdict.checks if c['ok'])}/{len(verdict.checks)} checks pass)"
+        )
+
+
 @cli_errors
 def demo(
     data_dir: Annotated[
         Path, typer.Option("--data-dir", help="Where the demo ledger goes (recreated each run).")
     ] = Path("./creditbank-demo"),
 ) -> None:
-    """Create a ledger, accredit actors, log signed statements, verify a receipt, audit."""
+    """The whole story on a simulated autumn: catalogue and programs published, providers
+    and a certifying body accredited, a few hundred learners' completions, certificates,
+    rewards and subsidies paid, one certificate revoked, a report, a verification, an
+    audit."""
     _fresh_dir(data_dir)
     settings = make_settings(data_dir)
-    bank = init_bank(settings)
+    clock = DemoClock(DEMO_START)
+    bank = init_bank(settings, clock=clock)
+    rng = random.Random(2026)  # noqa: S311  (a reproducible demo, not a secret)
     try:
-        authority = bank.authority_key()
+        keys: dict[str, KeyPair] = {AUTHORITY: bank.authority_key()}
         console.rule("creditbank demo")
         console.print(f"ledger: {settings.data_dir}  origin: {bank.origin}")
         console.print(f"verifier key: {bank.verifier_key}", highlight=False, soft_wrap=True)
-        actors = {
-            "xuetangx": ("provider", "XuetangX online platform"),
-            "bj-ai-training": ("provider", "Beijing AI Training Enterprise Co."),
-            "bj-skills-cert": ("certifier", "Beijing Vocational Skills Certification Centre"),
-        }
-        accredited = {
-            "bj-skills-cert": ["data-annotator", "ai-ethics-reviewer", "large-model-trainer"]
-        }
-        keys: dict[str, KeyPair] = {}
-        for actor_id, (role, name) in actors.items():
-            keys[actor_id] = KeyPair.generate(actor_id)
-            _append(
-                bank,
-                {
-                    "kind": "actor.registered",
-                    "actor": AUTHORITY,
-                    "id": f"register-{actor_id}",
-                    "body": {
-                        "actor_id": actor_id,
-                        "role": role,
-                        "name": name,
-                        "public_key": base64.b64encode(keys[actor_id].public_key).decode(),
-                        **({"standards": accredited[actor_id]} if actor_id in accredited else {}),
-                    },
-                },
-                authority,
-            )
-        catalogue = load_catalogue(PROJECT_ROOT)
-        published = publish_catalogue(bank.ledger, catalogue, authority)
-        console.print(
-            f"published {len(catalogue.standards)} standards and {len(catalogue.programs)} "
-            f"programs ({len(published.published)} entries)"
-        )
-        now = bank.ledger.clock()
-        courses = [
-            # provider, course, title, standard, level, unit, mode, hours
-            (
-                "xuetangx",
-                "annotation-mooc",
-                "Data annotation (MOOC)",
-                "data-annotator",
-                5,
-                "DAN-5-01",
-                "online",
-                "48.0",
-            ),
-            (
-                "bj-ai-training",
-                "annotation-lab",
-                "Image annotation lab",
-                "data-annotator",
-                5,
-                "DAN-5-02",
-                "offline",
-                "64.0",
-            ),
-            (
-                "bj-ai-training",
-                "speech-placement",
-                "Speech labelling placement",
-                "data-annotator",
-                5,
-                "DAN-5-03",
-                "workplace",
-                "48.0",
-            ),
-            (
-                "xuetangx",
-                "llm-fundamentals",
-                "Large-model fundamentals (MOOC)",
-                "large-model-trainer",
-                None,
-                None,
-                "online",
-                "48.0",
-            ),
-            (
-                "bj-ai-training",
-                "ethics-casework",
-                "AI ethics casework",
-                "ai-ethics-reviewer",
-                None,
-                None,
-                "workplace",
-                "48.0",
-            ),
-        ]
-        for provider, course_id, title, standard_id, level_no, unit, mode, hours in courses:
-            standard = catalogue.standard(standard_id)
-            assert standard is not None
-            level = standard.level(level_no) if level_no else standard.levels[0]
-            assert level is not None
-            _append(
-                bank,
-                course_registration(
-                    provider,
-                    course_id,
-                    title=title,
-                    standard_id=standard_id,
-                    level=level.level,
-                    unit_code=unit or level.units[0].code,
-                    mode=mode,
-                    hours=hours,
-                ),
-                keys[provider],
-            )
-            _append(
-                bank,
-                course_recognition(
-                    provider,
-                    course_id,
-                    valid_from=now - timedelta(days=90),
-                    valid_until=now + timedelta(days=3 * 365),
-                ),
-                authority,
-            )
-        course_table = Table(title="recognized courses")
-        for col in ("provider", "course", "standard", "level", "unit", "mode", "credits", "status"):
-            course_table.add_column(col, overflow="fold")
-        for provider in ("xuetangx", "bj-ai-training"):
-            for c in list_courses(bank.engine, provider, bank.ledger.clock()):
-                course_table.add_row(
-                    provider,
-                    c["course_id"],
-                    c["standard_id"],
-                    str(c["level"]),
-                    c["unit_code"],
-                    c["mode"],
-                    c["credits"] or "-",
-                    c["status"],
-                )
-        console.print(course_table)
-        award_receipt = _learners_and_completions(bank, keys, now)
-        _append(
-            bank,
-            {
-                "kind": "notice.published",
-                "actor": "xuetangx",
-                "id": "notice-1",
-                "body": {"text": "Course catalogue for the 2026 AI skills programme is open."},
-            },
-            keys["xuetangx"],
-        )
-        # Key rotation: add a new key, revoke the old one; the old key's statements stay valid.
-        new_key = KeyPair.generate("xuetangx")
-        _append(
-            bank,
-            {
-                "kind": "key.added",
-                "actor": "xuetangx",
-                "id": "rotate-1",
-                "body": {
-                    "actor_id": "xuetangx",
-                    "public_key": base64.b64encode(new_key.public_key).decode(),
-                },
-            },
-            keys["xuetangx"],
-        )
-        _append(
-            bank,
-            {
-                "kind": "key.revoked",
-                "actor": "xuetangx",
-                "id": "revoke-1",
-                "body": {
-                    "actor_id": "xuetangx",
-                    "key_id": keys["xuetangx"].key_id,
-                    "reason": "scheduled rotation",
-                },
-            },
-            new_key,
-        )
-        table = Table(title="ledger entries")
-        for col in ("index", "kind", "actor", "integrated at"):
-            table.add_column(col, overflow="fold")
-        size = int(reads.checkpoint_note(bank.engine).splitlines()[1])
-        for i in range(size):
-            entry = reads.entry_view(bank.engine, i)["entry"]
-            if entry["kind"] not in SHOWN_KINDS:
-                continue  # catalogue and credit entries are summarized above
-            table.add_row(
-                str(i), entry["kind"], entry["statement"]["actor"], entry["integrated_at"]
-            )
-        console.print(table)
-        receipt_path = data_dir / f"entry-{award_receipt}.tlog-proof"
-        receipt_path.write_text(reads.receipt(bank.engine, award_receipt))
-        verified = verify_receipt(receipt_path.read_text(), bank.verifier_key)
-        console.print(
-            f"receipt {receipt_path} verifies offline: entry {verified.index} "
-            f"({verified.entry['kind']}) at tree size {verified.checkpoint.size}"
-        )
+        console.print(f"simulated clock from {format_time(DEMO_START)}")
+        _setup(bank, keys)
+        _, award_index = _learners_and_completions(bank, keys, rng)
+        _rotate_key(bank, keys)
+        clock.advance(14)
+        console.rule("certificates")
+        certified = certify(bank, keys, clock.advance, rng)
+        console.rule("rewards and subsidies")
+        pay_and_subsidize(bank, keys, clock.advance)
+        clock.advance(4)
+        revoked = revoke_one(bank, keys, certified)
+        console.rule("report")
+        year = program_year(clock.now)
+        figures = reports.report(bank.engine, year)
+        print_report(figures)
+        csv_path = data_dir / f"report-{year}.csv"
+        csv_path.write_text(reports.to_csv(figures))
+        console.print(f"report written to {csv_path}")
+        console.rule("verification")
+        _verify(bank, data_dir, award_index, revoked, certified)
         report = audit_mod.audit(bank.engine, bank.verifier_key, bank.origin, default_handlers())
         if not report.ok:
+            console.print(f"audit FAILED: {report.problem}")
             raise typer.Exit(1)
         console.print(f"audit OK: {report.entries} entries, {report.checkpoints} checkpoints")
         console.print(

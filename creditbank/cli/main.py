@@ -272,10 +272,14 @@ def bench_ingest(
     )
 
 
+from creditbank.cli.certificates import verify_certificate_command as _verify_cert  # noqa: E402
 from creditbank.cli.credits import balance as _balance  # noqa: E402  (registers the command)
 from creditbank.cli.demo import demo as _demo  # noqa: E402  (registers the command)
 from creditbank.cli.importer import import_completions as _import  # noqa: E402
+from creditbank.cli.reports import report as _report  # noqa: E402  (registers the command)
 
 app.command("demo")(_demo)
 app.command("balance")(_balance)
 app.command("import")(_import)
+app.command("report")(_report)
+app.command("verify-certificate")(_verify_cert)

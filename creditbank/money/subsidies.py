@@ -131,12 +131,18 @@ def subsidy_on_issue(
 
 def subsidy_on_revoke(ctx: BatchContext, index: int, number: str) -> list[Derivation]:
     """Cancel the certificate's unpaid parts; paid parts become clawbacks due."""
-    rows = store.query(
-        ctx.conn,
-        "SELECT p.entitlement_index, p.provider, p.status, p.amount_fen, s.learner "
-        "FROM subsidy_parts p JOIN subsidies s ON s.idx = p.entitlement_index "
-        "WHERE s.certificate_number = ? ORDER BY p.entitlement_index, p.provider",
-        (number,),
+    # Sorted here, by code point: an SQL ORDER BY on text follows the database's
+    # collation (a linguistic PostgreSQL locale ignores '-'), and the audit's SQLite replay
+    # must derive these entries in the same order.
+    rows = sorted(
+        store.query(
+            ctx.conn,
+            "SELECT p.entitlement_index, p.provider, p.status, p.amount_fen, s.learner "
+            "FROM subsidy_parts p JOIN subsidies s ON s.idx = p.entitlement_index "
+            "WHERE s.certificate_number = ?",
+            (number,),
+        ),
+        key=lambda r: (int(r[0]), str(r[1])),
     )
     out: list[Derivation] = []
     for entitlement, provider, status, amount, learner in rows:

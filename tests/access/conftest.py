@@ -47,7 +47,7 @@ def orgs(bank: Bank) -> Orgs:
     return Orgs(
         authority=bank.authority_key(),
         provider=register(bank, "prov-a"),
-        certifier=register(bank, "cert-a", role="certifier"),
+        certifier=register(bank, "cert-a", role="certifier", standards=["data-annotator"]),
         other_provider=register(bank, "prov-b"),
     )
 

@@ -69,6 +69,8 @@ SIGNED_IN = frozenset({"authority", "provider", "certifier", "learner"})
 OWN_ACCOUNT = frozenset({"learner", "authority"})  # the learner: only their own
 AUTHORITY = frozenset({"authority"})
 PROVIDER = frozenset({"provider"})
+CERTIFIER = frozenset({"certifier"})
+CERTIFIER_OR_AUTHORITY = frozenset({"certifier", "authority"})
 EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/tlog/checkpoint"): (ANYONE, 200),
     ("GET", "/tlog/tile/{path:path}"): (ANYONE, 200),
@@ -81,6 +83,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/v1/standards/{standard_id}"): (ANYONE, 200),
     ("GET", "/v1/programs"): (ANYONE, 200),
     ("GET", "/v1/providers/{provider}/courses"): (ANYONE, 200),
+    ("GET", "/v1/certificates/{number}/verification"): (ANYONE, 200),
     ("POST", "/v1/auth/token"): (ANYONE, 200),
     ("POST", "/v1/auth/activate"): (ANYONE, 204),
     ("POST", "/v1/ledger/entries"): (ORGS, 201),
@@ -102,6 +105,28 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/v1/learners/{account}/progress"): (OWN_ACCOUNT, 200),
     ("GET", "/v1/learners/{account}/history"): (OWN_ACCOUNT, 200),
     ("GET", "/v1/learners/{account}/receipts/{index}"): (OWN_ACCOUNT, 200),
+    # certificates and money (docs/money.md)
+    ("GET", "/v1/certificates/{number}"): (ANYONE, 200),
+    ("POST", "/v1/learners/{account}/applications"): (OWN_ACCOUNT, 201),
+    ("GET", "/v1/learners/{account}/applications"): (OWN_ACCOUNT, 200),
+    ("GET", "/v1/applications"): (CERTIFIER_OR_AUTHORITY, 200),
+    ("GET", "/v1/applications/{index}"): (CERTIFIER_OR_AUTHORITY, 200),
+    ("POST", "/v1/assessments"): (CERTIFIER, 201),
+    ("POST", "/v1/certificates"): (CERTIFIER, 201),
+    ("POST", "/v1/certificates/revocations"): (CERTIFIER_OR_AUTHORITY, 201),
+    ("GET", "/v1/learners/{account}/rewards"): (OWN_ACCOUNT, 200),
+    ("GET", "/v1/rewards"): (AUTHORITY, 200),
+    ("POST", "/v1/rewards/payments"): (AUTHORITY, 201),
+    ("POST", "/v1/budgets"): (AUTHORITY, 201),
+    ("GET", "/v1/programs/{program_id}/budgets"): (AUTHORITY, 200),
+    ("GET", "/v1/providers/{provider}/subsidies"): (frozenset({"authority", "provider"}), 200),
+    ("GET", "/v1/subsidies"): (AUTHORITY, 200),
+    ("POST", "/v1/subsidies/claims"): (PROVIDER, 201),
+    ("POST", "/v1/subsidies/approvals"): (AUTHORITY, 201),
+    ("POST", "/v1/subsidies/rejections"): (AUTHORITY, 201),
+    ("POST", "/v1/subsidies/payments"): (AUTHORITY, 201),
+    ("GET", "/v1/reports/{year}"): (AUTHORITY, 200),
+    ("GET", "/v1/reports/{year}.csv"): (AUTHORITY, 200),
 }
 
 _ids = itertools.count()
@@ -125,6 +150,9 @@ class World:
     orgs: Orgs
     subject: Learner
     keys: dict[str, KeyPair]
+    certificate_number: str | None = None
+    money_flow: Any = None  # tests.api.certflow.Flow, set up on first use
+    application: int | None = None  # a pending data-annotator application, made on first use
 
     def statement_author(self, caller: str) -> tuple[str, KeyPair]:
         """An organisation signs as itself; others send a provider's well-formed statement."""
@@ -155,6 +183,9 @@ class World:
             ("GET", "/v1/programs"): lambda: Call("/v1/programs"),
             ("GET", "/v1/providers/{provider}/courses"): lambda: Call(
                 "/v1/providers/prov-a/courses"
+            ),
+            ("GET", "/v1/certificates/{number}/verification"): lambda: Call(
+                f"/v1/certificates/{self._certificate()}/verification"
             ),
             ("POST", "/v1/auth/token"): lambda: Call(
                 "/v1/auth/token", data={"username": self.subject.account, "password": PASSWORD}
@@ -205,8 +236,123 @@ class World:
             ("POST", "/v1/learners/{account}/closure"): lambda: self._fresh(
                 "closure", json={"reason": "moved abroad"}
             ),
+            **self._money_builders(caller),
         }
         return builders[(method, path)]()
+
+    def _flow(self) -> Any:
+        """The certificate story's helpers (tests.api.certflow) on this bank: prov-a's
+        courses for data-annotator level 5, cert-a accredited for it."""
+        if self.money_flow is None:
+            from tests.api.certflow import Flow
+
+            self.money_flow = Flow(self.bank, self.keys)
+            self.money_flow.setup_courses()
+        return self.money_flow
+
+    def _money_builders(self, caller: str) -> dict[tuple[str, str], Callable[[], Call]]:
+        """Applications, certificates, rewards, budgets, subsidies and reports: each write
+        gets the fresh state it needs (an eligible learner, an application, a certificate,
+        a claimed part, ...)."""
+
+        def signed(statement: dict[str, Any]) -> dict[str, Any]:
+            return payload(sign_statement(statement, self.keys[statement["actor"]]))
+
+        def application() -> Call:
+            learner, _ = self._flow().eligible_learner()
+            body = {"standard_id": "data-annotator", "level": 5}
+            return Call(f"/v1/learners/{learner}/applications", json=body, account=learner)
+
+        def assessment() -> Call:
+            flow = self._flow()
+            learner, _ = flow.eligible_learner()
+            return Call("/v1/assessments", json=signed(flow.assessment(flow.apply(learner))))
+
+        def issuance() -> Call:
+            flow = self._flow()
+            learner, awards, applied = flow.assessed()
+            return Call("/v1/certificates", json=signed(flow.issuance(learner, awards, applied)))
+
+        def revocation() -> Call:
+            flow = self._flow()
+            actor = "authority" if caller == "authority" else "cert-a"
+            statement = flow.revocation(flow.certify().number, actor=actor)
+            return Call("/v1/certificates/revocations", json=signed(statement))
+
+        def reward_payment() -> Call:
+            flow = self._flow()
+            reward = flow.certify().reward(self.bank)
+            return Call("/v1/rewards/payments", json=signed(flow.reward_payment(reward)))
+
+        def part(state: str) -> int:
+            """A new entitlement whose prov-a part is open, claimed or approved."""
+            flow = self._flow()
+            entitlement = int(flow.certify().entitlement(self.bank))
+            if state != "open":
+                flow.sign(flow.claim(entitlement, "prov-a"))
+            if state == "approved":
+                flow.sign(flow.decision("subsidy.approved", entitlement, "prov-a"))
+            return entitlement
+
+        def decision(url: str, kind: str, state: str, **extra: str) -> Callable[[], Call]:
+            return lambda: Call(
+                url, json=signed(self._flow().decision(kind, part(state), "prov-a", **extra))
+            )
+
+        def application_index() -> int:
+            if self.application is None:
+                learner, _ = self._flow().eligible_learner()
+                self.application = self._flow().apply(learner)
+            return self.application
+
+        return {
+            ("GET", "/v1/certificates/{number}"): lambda: Call(
+                f"/v1/certificates/{self._certificate()}"
+            ),
+            ("POST", "/v1/learners/{account}/applications"): application,
+            ("GET", "/v1/applications"): lambda: Call("/v1/applications?status=pending"),
+            ("GET", "/v1/applications/{index}"): lambda: Call(
+                f"/v1/applications/{application_index()}"
+            ),
+            ("POST", "/v1/assessments"): assessment,
+            ("POST", "/v1/certificates"): issuance,
+            ("POST", "/v1/certificates/revocations"): revocation,
+            ("GET", "/v1/rewards"): lambda: Call("/v1/rewards?status=granted"),
+            ("POST", "/v1/rewards/payments"): reward_payment,
+            ("POST", "/v1/budgets"): lambda: Call(
+                "/v1/budgets", json=signed(self._flow().budget("subsidy", 72_000_000_000))
+            ),
+            ("GET", "/v1/programs/{program_id}/budgets"): lambda: Call(
+                "/v1/programs/beijing-ai-2026/budgets"
+            ),
+            ("GET", "/v1/providers/{provider}/subsidies"): lambda: Call(
+                "/v1/providers/prov-a/subsidies"
+            ),
+            ("GET", "/v1/subsidies"): lambda: Call("/v1/subsidies?program_id=beijing-ai-2026"),
+            ("POST", "/v1/subsidies/claims"): lambda: Call(
+                "/v1/subsidies/claims", json=signed(self._flow().claim(part("open"), "prov-a"))
+            ),
+            ("POST", "/v1/subsidies/approvals"): decision(
+                "/v1/subsidies/approvals", "subsidy.approved", "claimed"
+            ),
+            ("POST", "/v1/subsidies/rejections"): decision(
+                "/v1/subsidies/rejections", "subsidy.rejected", "claimed", reason="no records"
+            ),
+            ("POST", "/v1/subsidies/payments"): decision(
+                "/v1/subsidies/payments", "subsidy.paid", "approved", payment_reference="P-1"
+            ),
+            ("GET", "/v1/reports/{year}"): lambda: Call("/v1/reports/2026"),
+            ("GET", "/v1/reports/{year}.csv"): lambda: Call("/v1/reports/2026.csv"),
+        }
+
+    def _certificate(self) -> str:
+        """A certificate to verify, issued on first use (courses, an accredited body and
+        an eligible learner, through the certificate tests' helpers)."""
+        if self.certificate_number is None:
+            from tests.credits.test_verification import certificate_in
+
+            self.certificate_number = certificate_in(self.bank, self.keys["prov-a"])
+        return self.certificate_number
 
     def _new_course(self, course_id: str) -> dict[str, Any]:
         """Registers a course of prov-a's; the authority's recognition of it, unsigned."""

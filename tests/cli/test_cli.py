@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from creditbank.bank import open_bank
 from creditbank.cli.demo import DEMO_LEARNERS, _demo_person
 from creditbank.cli.main import app
-from creditbank.ledger import reads
+from creditbank.ledger import reads, store
 from creditbank.settings import Settings
 from tests.conftest import PERSONAL_DATA, collect_entries
 from tests.factories import post_notice, register
@@ -106,11 +106,39 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert code == 0, out
     assert "verifies offline" in out
     assert "audit OK" in out
+    assert ": VALID (" in out
+    assert ": REVOKED (" in out
+    assert (target / "report-2026.csv").read_text().count("\n") > 10
     # re-running replaces the demo's own directory
     assert run("demo", "--data-dir", str(target))[0] == 0
     bank = open_bank(Settings(data_dir=target))
     try:
         assert "creditbank.local/ledger" in reads.checkpoint_note(bank.engine)
+        with bank.engine.connect() as conn:
+            counts = dict(
+                store.query(
+                    conn,
+                    "SELECT kind, COUNT(*) FROM log_entries WHERE kind IN ("
+                    "'completion.retracted', 'certificate.issued', 'certificate.revoked', "
+                    "'reward.paid', 'reward.clawback_due', 'subsidy.paid', 'subsidy.rejected', "
+                    "'subsidy.clawback_due') GROUP BY kind",
+                )
+            )
+            failing = store.query(
+                conn, "SELECT COUNT(*) FROM completions WHERE outcome = 'not_passed'"
+            )[0][0]
+        # the whole story happened: a few hundred learners, some failing, some retracted,
+        # certificates, one revoked after payment, rewards and subsidies paid
+        assert DEMO_LEARNERS >= 200
+        assert failing > 0
+        assert counts["completion.retracted"] > 0
+        assert counts["certificate.issued"] > 50
+        assert counts["certificate.revoked"] == 1
+        assert counts["reward.paid"] == counts["certificate.issued"]
+        assert counts["reward.clawback_due"] == 1
+        assert counts["subsidy.paid"] > 0
+        assert counts["subsidy.rejected"] == 1
+        assert counts["subsidy.clawback_due"] >= 1
         # the demo's learners' personal data, and its ledger, go to the privacy scan
         for i in range(DEMO_LEARNERS):
             person = _demo_person(i)

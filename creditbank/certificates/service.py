@@ -1,0 +1,226 @@
+"""What applications and certificates look like to their readers (projection reads).
+
+- A learner (or the authority) reads the learner's applications.
+- A certifying body reads the applications for the standards it is accredited for, and,
+  per application, the learner's record for that standard level: progress now, and the
+  awards in that level's units with the completions they came from, each with a
+  receipt. Nothing else of the learner's history: not other standards, not other levels.
+- Anyone reads a certificate by its number (the learner appears as the account number,
+  a pseudonym).
+
+Engine in, plain dicts out; refusals are domain errors naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, select
+
+from creditbank.access.numbers import check_account_number
+from creditbank.credits import rules
+from creditbank.credits.handlers import (
+    has_active_certificate,
+    learner_awards,
+    level_terms,
+    standard_version,
+)
+from creditbank.db import tables
+from creditbank.errors import Forbidden, NotFound
+from creditbank.ledger.entry import format_time, parse_time
+from creditbank.ledger.sequencer import receipt_for
+from creditbank.standards.model import format_credits
+
+ApplicationStatus = Literal["pending", "assessed", "failed", "issued"]
+
+
+def _application_view(r: Any) -> dict[str, Any]:
+    return {
+        "index": r.idx,
+        "learner": r.learner,
+        "standard_id": r.standard_id,
+        "level": r.level,
+        "status": r.status,
+        "applied_at": r.applied_at,
+        "assessor": r.assessor,
+        "assessment": None if r.assessment is None else json.loads(r.assessment),
+        "assessed_index": r.assessed_index,
+        "certificate_number": r.certificate_number,
+    }
+
+
+def _require_account(conn: Connection, account: str) -> None:
+    check_account_number(account)
+    t = tables.learner_accounts
+    if conn.execute(select(t.c.account).where(t.c.account == account)).first() is None:
+        raise NotFound(f"no account {account}", field="account")
+
+
+def accredited_standards(conn: Connection, certifier: str) -> set[str]:
+    t = tables.certifier_standards
+    return {r[0] for r in conn.execute(select(t.c.standard_id).where(t.c.actor_id == certifier))}
+
+
+def learner_applications(engine: Engine, account: str) -> list[dict[str, Any]]:
+    """The learner's applications, oldest first, with their status."""
+    a = tables.certificate_applications
+    with engine.connect() as conn:
+        _require_account(conn, account)
+        rows = conn.execute(select(a).where(a.c.learner == account).order_by(a.c.idx)).all()
+    return [_application_view(r) for r in rows]
+
+
+def list_applications(
+    engine: Engine, *, certifier: str | None = None, status: ApplicationStatus | None = None
+) -> list[dict[str, Any]]:
+    """Applications, oldest first: for a certifying body (``certifier``) only those for the
+    standards it is accredited for; for the authority (None) all of them."""
+    a = tables.certificate_applications
+    query = select(a).order_by(a.c.idx)
+    if status is not None:
+        query = query.where(a.c.status == status)
+    with engine.connect() as conn:
+        if certifier is not None:
+            standards = accredited_standards(conn, certifier)
+            if not standards:
+                return []
+            query = query.where(a.c.standard_id.in_(sorted(standards)))
+        rows = conn.execute(query).all()
+    return [_application_view(r) for r in rows]
+
+
+def _award_status(r: Any, now: datetime) -> str:
+    if r.revoked_index is not None:
+        return "revoked"
+    if parse_time(r.expires_at, field="expires_at") <= now:
+        return "expired"
+    return "active"
+
+
+def application_record(
+    engine: Engine, index: int, now: datetime, *, certifier: str | None = None
+) -> dict[str, Any]:
+    """One application and the learner's record for that standard level, as a certifying
+    body assesses it: progress at ``now`` and every award in the level's units (active,
+    expired or revoked) with its completion, each with a receipt. ``certifier`` (None
+    for the authority) must be accredited for the application's standard."""
+    a, aw, c = tables.certificate_applications, tables.awards, tables.completions
+    with engine.connect() as conn:
+        row = conn.execute(select(a).where(a.c.idx == index)).first()
+        if row is None:
+            raise NotFound(f"no application {index}", field="index")
+        if certifier is not None and row.standard_id not in accredited_standards(conn, certifier):
+            raise Forbidden(f"{certifier} is not accredited for {row.standard_id}", field="index")
+        standard = standard_version(conn, row.standard_id, None)
+        level = None if standard is None else standard.level(row.level)
+        progress: dict[str, Any] | None = None
+        if standard is not None and level is not None:
+            terms = level_terms(level, row.standard_id)
+            p = rules.progress(
+                terms,
+                learner_awards(conn, row.learner, row.standard_id),
+                now,
+                has_lower_certificate=has_active_certificate(
+                    conn, row.learner, row.standard_id, row.level + 1
+                ),
+            )
+            progress = {
+                "standard_version": standard.version,
+                "eligible": p.eligible,
+                "required": format_credits(p.required_tenths),
+                "counted": format_credits(p.counted_tenths),
+                "offline": format_credits(p.offline_tenths),
+                "online": format_credits(p.online_tenths),
+                "online_cap": format_credits(terms.online_cap_tenths),
+                "missing": format_credits(p.missing_tenths),
+                "missing_units": {code: format_credits(n) for code, n in p.missing_units.items()},
+                "needs_lower_level_certificate": p.needs_lower_certificate,
+            }
+        awards = conn.execute(
+            select(aw)
+            .where(
+                aw.c.learner == row.learner,
+                aw.c.standard_id == row.standard_id,
+                aw.c.level == row.level,
+            )
+            .order_by(aw.c.idx)
+        ).all()
+        completions = (
+            {
+                r.idx: r
+                for r in conn.execute(
+                    select(c).where(c.c.idx.in_([r.completion_index for r in awards]))
+                ).all()
+            }
+            if awards
+            else {}
+        )
+        items = []
+        for r in awards:
+            done = completions.get(r.completion_index)
+            items.append(
+                {
+                    "index": r.idx,
+                    "unit_code": r.unit_code,
+                    "credits": format_credits(r.credits_tenths),
+                    "mode": r.mode,
+                    "provider": r.provider,
+                    "course_id": r.course_id,
+                    "completed_at": r.completed_at,
+                    "expires_at": r.expires_at,
+                    "revoked_index": r.revoked_index,
+                    "status": _award_status(r, now),
+                    "receipt": receipt_for(conn, r.idx),
+                    "completion": None
+                    if done is None
+                    else {
+                        "index": done.idx,
+                        "provider": done.provider,
+                        "completion_id": done.completion_id,
+                        "course_id": done.course_id,
+                        "completed_at": done.completed_at,
+                        "score": done.score,
+                        "passed": done.passed,
+                        "outcome": done.outcome,
+                        "retracted_index": done.retracted_index,
+                        "receipt": receipt_for(conn, done.idx),
+                    },
+                }
+            )
+        application_receipt = receipt_for(conn, row.idx)
+    return {
+        "application": {**_application_view(row), "receipt": application_receipt},
+        "record": {
+            "as_of": format_time(now),
+            "learner": row.learner,
+            "standard_id": row.standard_id,
+            "level": row.level,
+            "progress": progress,
+            # what a certificate issued now must list (rules.md: Certificates)
+            "certificate_awards": [i["index"] for i in items if i["status"] == "active"],
+            "awards": items,
+        },
+    }
+
+
+def certificate_view(engine: Engine, number: str) -> dict[str, Any]:
+    """A certificate as anyone may read it: the learner by account number only."""
+    c = tables.certificates
+    with engine.connect() as conn:
+        row = conn.execute(select(c).where(c.c.number == number)).first()
+    if row is None:
+        raise NotFound(f"no certificate {number}", field="number")
+    return {
+        "certificate_number": row.number,
+        "learner": row.learner,
+        "standard_id": row.standard_id,
+        "level": row.level,
+        "issuer": row.issuer,
+        "issued_at": row.issued_at,
+        "issued_index": row.issued_index,
+        "status": "active" if row.revoked_index is None else "revoked",
+        "revoked_index": row.revoked_index,
+        "revocation_reason": row.revoked_reason,
+    }

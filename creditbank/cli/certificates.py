@@ -1,0 +1,132 @@
+"""`creditbank verify-certificate NUMBER`: check a certificate against a bank, offline.
+
+The bundle comes from the server through the client SDK; the verdict is computed here by
+:func:`creditbank.verify_certificate.verify_certificate` with the log key the caller
+trusts (``--key``, or the ledger in ``--data-dir``), never the server's own verdict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from creditbank.cli.common import DataDir, cli_errors, console, err_console, make_settings
+from creditbank.client import ApiError, CreditBankClient
+from creditbank.errors import InvalidInput
+from creditbank.keys import read_key_file
+from creditbank.verify import parse_verifier_key
+from creditbank.verify_certificate import Verdict, verify_certificate
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+VERDICT_STYLE = {"valid": "bold green", "revoked": "bold yellow", "invalid": "bold red"}
+
+
+def log_verifier_key(key: str | None, data_dir: Path | None) -> str:
+    """The log's verifier key: ``--key`` as given, ``@FILE``, or the ledger's in the data
+    dir (as ``creditbank verify`` takes it)."""
+    if key is None:
+        return read_key_file(make_settings(data_dir).log_key_path).verifier_key
+    if key.startswith("@"):
+        path = Path(key[1:])
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="key") from exc
+    return key
+
+
+def _fetch(server: str, key: str, number: str) -> dict[str, Any]:
+    try:
+        with CreditBankClient(server, verifier_key=key) as client:
+            return client.certificate_verification(number)
+    except ApiError as exc:
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from exc
+    except httpx.HTTPError as exc:
+        err_console.print(
+            f"[red]error:[/red] cannot reach {escape(server)}: {escape(str(exc))}",
+            highlight=False,
+        )
+        raise typer.Exit(1) from exc
+
+
+def _show(number: str, bundle: dict[str, Any], verdict: Verdict) -> None:
+    facts = verdict.certificate
+    verified = facts is not None
+    if facts is None:  # show what the server claims, marked as such
+        summary = bundle.get("certificate")
+        facts = summary if isinstance(summary, dict) else {}
+    if verified:
+        console.print(f"[bold]certificate {escape(number)}[/bold]", highlight=False)
+    else:
+        console.print(
+            f"[bold]certificate {escape(number)}[/bold] [red](the server's summary, NOT "
+            "verified: no certificate entry checked out)[/red]",
+            highlight=False,
+        )
+    table = Table(show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    assessment = facts.get("assessment")
+    rows = [
+        ("learner", facts.get("learner")),
+        ("standard", facts.get("standard_id")),
+        ("level", facts.get("level")),
+        ("issued by", facts.get("issuer")),
+        ("issued at", f"{facts.get('issued_at')} (entry {facts.get('issued_index')})"),
+        (
+            "assessment",
+            ", ".join(f"{k} {v}" for k, v in assessment.items() if v is not None)
+            if isinstance(assessment, dict)
+            else assessment,
+        ),
+        ("awards", ", ".join(str(a) for a in facts.get("awards") or []) or "-"),
+    ]
+    if facts.get("revoked_index") is not None:
+        rows.append(
+            ("revoked", f"entry {facts.get('revoked_index')}: {facts.get('revoked_reason')}")
+        )
+    if verdict.tree_size is not None:
+        rows.append(("checked as of", f"tree size {verdict.tree_size}"))
+    for name, value in rows:
+        table.add_row(name, escape(str(value)))
+    console.print(table)
+    checks = Table(title="checks")
+    for col in ("check", "result", "detail"):
+        checks.add_column(col, overflow="fold")
+    for check in verdict.checks:
+        result = "[green]ok[/green]" if check["ok"] else "[red]FAILED[/red]"
+        checks.add_row(check["check"], result, escape(str(check["detail"])))
+    console.print(checks)
+    status = verdict.status
+    console.print(f"verdict: [{VERDICT_STYLE[status]}]{status.upper()}[/]", highlight=False)
+
+
+@cli_errors
+def verify_certificate_command(
+    number: Annotated[str, typer.Argument(help="The certificate number, e.g. DAN5-2026-000001.")],
+    server: Annotated[str, typer.Option("--server", help="The bank's base URL.")] = DEFAULT_SERVER,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="The log's verifier key string, or @FILE (default: the key of the "
+            "ledger in --data-dir).",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Verify a certificate: fetch its bundle from the server and check it here, offline,
+    with the log key you trust. Exits 0 only when the certificate is valid."""
+    key_text = log_verifier_key(key, data_dir)
+    parse_verifier_key(key_text)  # a bad key is the caller's error, before any request
+    bundle = _fetch(server, key_text, number)
+    verdict = verify_certificate(bundle, key_text, number=number)
+    _show(number, bundle, verdict)
+    if not verdict.valid:
+        raise typer.Exit(1)

@@ -1,0 +1,180 @@
+"""What rewards, subsidies and budgets look like to their readers (projection reads).
+
+Amounts are integer fen. A reward is named by its ``index`` (its first entry); a subsidy
+part by its ``entitlement_index`` (the ``subsidy.entitled`` entry) and its ``provider``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+from sqlalchemy import Engine, func, select
+
+from creditbank.access.numbers import check_account_number
+from creditbank.db import tables
+from creditbank.errors import NotFound
+from creditbank.money import programs
+from creditbank.standards.model import format_credits
+
+RewardStatus = Literal["pending_budget", "granted", "paid", "cancelled", "clawback_due"]
+PartStatus = Literal["open", "claimed", "approved", "rejected", "paid", "cancelled", "clawback_due"]
+REWARD_STATUSES: tuple[str, ...] = get_args(RewardStatus)
+PART_STATUSES: tuple[str, ...] = get_args(PartStatus)
+
+
+def _reward_view(r: Any) -> dict[str, Any]:
+    return {
+        "index": r.idx,
+        "learner": r.learner,
+        "certificate_number": r.certificate_number,
+        "program_id": r.program_id,
+        "year": r.year,
+        "level": r.level,
+        "amount_fen": r.amount_fen,
+        "status": r.status,
+        "granted_index": r.granted_index,
+        "paid_index": r.paid_index,
+        "payment_reference": r.payment_reference,
+        "cancelled_index": r.cancelled_index,
+    }
+
+
+def learner_rewards(engine: Engine, account: str) -> list[dict[str, Any]]:
+    """The learner's rewards, oldest first."""
+    check_account_number(account)
+    a, r = tables.learner_accounts, tables.rewards
+    with engine.connect() as conn:
+        if conn.execute(select(a.c.account).where(a.c.account == account)).first() is None:
+            raise NotFound(f"no account {account}", field="account")
+        rows = conn.execute(select(r).where(r.c.learner == account).order_by(r.c.idx)).all()
+    return [_reward_view(row) for row in rows]
+
+
+def list_rewards(
+    engine: Engine, *, program_id: str | None = None, status: RewardStatus | None = None
+) -> list[dict[str, Any]]:
+    """Rewards, oldest first (so ``pending_budget`` ones are in their queue order)."""
+    r = tables.rewards
+    query = select(r).order_by(r.c.idx)
+    if program_id is not None:
+        query = query.where(r.c.program_id == program_id)
+    if status is not None:
+        query = query.where(r.c.status == status)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [_reward_view(row) for row in rows]
+
+
+def _sums(engine: Engine, table: Any, program_id: str) -> dict[str, tuple[int, int]]:
+    """Count and fen per status of a program's rewards or subsidy parts."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(table.c.status, func.count(), func.coalesce(func.sum(table.c.amount_fen), 0))
+            .where(table.c.program_id == program_id)
+            .group_by(table.c.status)
+        ).all()
+    return {str(s): (int(n), int(fen)) for s, n, fen in rows}
+
+
+def program_budgets(engine: Engine, program_id: str) -> dict[str, Any]:
+    """A program's reward and subsidy budgets: what each is, covers, has left, and what
+    waits on it (rewards queued for budget; subsidy parts claimed and not yet decided)."""
+    with engine.connect() as conn:
+        found = programs.program(conn, program_id)
+        if found is None:
+            raise NotFound(f"no published program {program_id}", field="program_id")
+        figures = {
+            kind: (
+                programs.budget(conn, found, kind),
+                programs.committed(conn, found.id, kind),
+            )
+            for kind in ("reward", "subsidy")
+        }
+    rewards = _sums(engine, tables.rewards, found.id)
+    parts = _sums(engine, tables.subsidy_parts, found.id)
+
+    def block(kind: str, pending: tuple[int, int]) -> dict[str, Any]:
+        budget, committed = figures[kind]
+        return {
+            "budget_fen": budget,
+            "committed_fen": committed,
+            "remaining_fen": budget - committed,
+            "pending_count": pending[0],
+            "pending_fen": pending[1],
+        }
+
+    subsidy = block("subsidy", parts.get("claimed", (0, 0)))
+    subsidy["open_count"], subsidy["open_fen"] = parts.get("open", (0, 0))
+    return {
+        "program_id": found.id,
+        "version": found.version,
+        "year": found.year,
+        "reward": block("reward", rewards.get("pending_budget", (0, 0))),
+        "subsidy": subsidy,
+    }
+
+
+def _subsidies(
+    engine: Engine,
+    *,
+    provider: str | None = None,
+    status: PartStatus | None = None,
+    program_id: str | None = None,
+) -> list[dict[str, Any]]:
+    p, s = tables.subsidy_parts, tables.subsidies
+    query = (
+        select(
+            p,
+            s.c.learner,
+            s.c.certificate_number,
+            s.c.year,
+            s.c.issued_at,
+            s.c.claim_until,
+        )
+        .join(s, s.c.idx == p.c.entitlement_index)
+        .order_by(p.c.entitlement_index, p.c.provider)
+    )
+    if provider is not None:
+        query = query.where(p.c.provider == provider)
+    if status is not None:
+        query = query.where(p.c.status == status)
+    if program_id is not None:
+        query = query.where(p.c.program_id == program_id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        {
+            "entitlement_index": r.entitlement_index,
+            "provider": r.provider,
+            "learner": r.learner,
+            "certificate_number": r.certificate_number,
+            "program_id": r.program_id,
+            "year": r.year,
+            "credits": format_credits(r.credits_tenths),
+            "amount_fen": r.amount_fen,
+            "status": r.status,
+            "issued_at": r.issued_at,
+            "claim_until": r.claim_until,
+            "claimed_index": r.claimed_index,
+            "decided_index": r.decided_index,
+            "reason": r.reason,
+            "paid_index": r.paid_index,
+            "payment_reference": r.payment_reference,
+            "cancelled_index": r.cancelled_index,
+        }
+        for r in rows
+    ]
+
+
+def provider_subsidies(
+    engine: Engine, provider: str, *, status: PartStatus | None = None
+) -> list[dict[str, Any]]:
+    """A provider's subsidy parts (its entitlements), oldest first."""
+    return _subsidies(engine, provider=provider, status=status)
+
+
+def list_subsidies(
+    engine: Engine, *, status: PartStatus | None = None, program_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Every provider's subsidy parts, oldest first."""
+    return _subsidies(engine, status=status, program_id=program_id)
