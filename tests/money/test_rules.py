@@ -1,0 +1,294 @@
+"""The money rules as pure functions (rules.md: Rewards, Enterprise subsidies): the
+subsidy split, the capped reward, the release of waiting rewards in arrival order, the
+program year in Asia/Shanghai time, the claim window and the budget check."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from creditbank.money.rules import (
+    Waiting,
+    claim_deadline,
+    fits_budget,
+    may_claim,
+    program_month,
+    program_year,
+    release,
+    reward_amount,
+    split_subsidy,
+)
+
+MICROSECOND = timedelta(microseconds=1)
+
+
+# --- split_subsidy ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("total", "credits", "expected"),
+    [
+        pytest.param(600000, {"prov-a": 100}, {"prov-a": 600000}, id="one-provider-takes-all"),
+        pytest.param(7, {"prov-a": 1}, {"prov-a": 7}, id="one-provider-odd-total"),
+        pytest.param(
+            600000,
+            {"prov-a": 20, "prov-b": 10},
+            {"prov-a": 400000, "prov-b": 200000},
+            id="two-providers-2-to-1",
+        ),
+        pytest.param(
+            600000,
+            {"prov-b": 10, "prov-a": 20},
+            {"prov-a": 400000, "prov-b": 200000},
+            id="two-providers-2-to-1-listed-backwards",
+        ),
+        pytest.param(1, {"prov-a": 1, "prov-b": 1}, {"prov-a": 1}, id="two-equal-one-fen"),
+        pytest.param(
+            5,
+            {"prov-a": 1, "prov-b": 1},
+            {"prov-a": 3, "prov-b": 2},
+            id="two-equal-odd-total-smaller-id-first",
+        ),
+        pytest.param(
+            600000,
+            {"prov-a": 10, "prov-b": 10, "prov-c": 10},
+            {"prov-a": 200000, "prov-b": 200000, "prov-c": 200000},
+            id="three-equal",
+        ),
+        pytest.param(
+            1,
+            {"prov-c": 1, "prov-b": 1, "prov-a": 1},
+            {"prov-a": 1},
+            id="three-equal-one-fen-to-smallest-id",
+        ),
+        pytest.param(
+            2,
+            {"prov-c": 1, "prov-b": 1, "prov-a": 1},
+            {"prov-a": 1, "prov-b": 1},
+            id="three-equal-two-fen-to-two-smallest-ids",
+        ),
+        pytest.param(
+            100,
+            {"prov-c": 1, "prov-b": 1, "prov-a": 1},
+            {"prov-a": 34, "prov-b": 33, "prov-c": 33},
+            id="three-equal-100-fen-extra-to-smallest",
+        ),
+        pytest.param(
+            7,
+            {"prov-a": 3, "prov-b": 3, "prov-c": 1},
+            {"prov-a": 3, "prov-b": 3, "prov-c": 1},
+            id="7-over-3-3-1-exact",
+        ),
+        pytest.param(
+            8,
+            {"prov-a": 3, "prov-b": 3, "prov-c": 1},
+            {"prov-a": 4, "prov-b": 3, "prov-c": 1},
+            id="8-over-3-3-1-tied-remainders-smaller-id",
+        ),
+        pytest.param(
+            10,
+            {"prov-a": 3, "prov-b": 3, "prov-c": 1},
+            {"prov-a": 4, "prov-b": 4, "prov-c": 2},
+            id="10-over-3-3-1-largest-remainder-beats-smaller-id",
+        ),
+        pytest.param(
+            600000,
+            {"prov-a": 40, "prov-b": 30, "prov-c": 13},
+            {"prov-a": 289157, "prov-b": 216867, "prov-c": 93976},
+            id="600000-over-4.0-3.0-1.3-two-extra-fen-by-remainder",
+        ),
+        pytest.param(
+            600000,
+            {"prov-a": 10, "prov-b": 0},
+            {"prov-a": 600000},
+            id="provider-without-credits-gets-nothing",
+        ),
+        pytest.param(0, {"prov-a": 10, "prov-b": 5}, {}, id="zero-total-no-parts"),
+    ],
+)
+def test_split_subsidy(total: int, credits: dict[str, int], expected: dict[str, int]) -> None:
+    parts = split_subsidy(total, credits)
+    assert parts == expected
+    assert list(parts) == sorted(parts)  # parts come in provider order
+    assert sum(parts.values()) == total
+
+
+@pytest.mark.parametrize(
+    ("total", "credits"),
+    [
+        pytest.param(600000, {}, id="no-providers"),
+        pytest.param(600000, {"prov-a": 0}, id="no-credits"),
+        pytest.param(-1, {"prov-a": 10}, id="negative-total"),
+        pytest.param(600000, {"prov-a": 10, "prov-b": -1}, id="negative-credits"),
+    ],
+)
+def test_split_subsidy_refuses_nonsense(total: int, credits: dict[str, int]) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011  (the message is not the contract)
+        split_subsidy(total, credits)
+
+
+providers = st.dictionaries(
+    st.text(alphabet="abcdefgh-", min_size=1, max_size=6),
+    st.integers(min_value=1, max_value=500),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(total=st.integers(min_value=0, max_value=10**9), credits=providers, data=st.data())
+def test_split_subsidy_properties(total: int, credits: dict[str, int], data: st.DataObject) -> None:
+    parts = split_subsidy(total, credits)
+    whole = sum(credits.values())
+    # the parts always sum to exactly the total
+    assert sum(parts.values()) == total
+    # each part within 1 fen of its exact share total * c / whole (compared in integers)
+    for provider, c in credits.items():
+        part = parts.get(provider, 0)
+        assert abs(part * whole - total * c) < whole
+        assert part >= 0
+    assert set(parts) <= set(credits)
+    # the order providers are listed in does not matter
+    shuffled = data.draw(st.permutations(list(credits.items())))
+    assert split_subsidy(total, dict(shuffled)) == parts
+    # equal credits: parts differ by at most one fen, the extra fen to the smaller ids
+    if len(set(credits.values())) == 1:
+        amounts = [parts.get(p, 0) for p in sorted(credits)]
+        assert amounts == sorted(amounts, reverse=True)
+        assert amounts[0] - amounts[-1] <= 1
+
+
+# --- reward_amount ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("level_reward", "counted", "expected"),
+    [
+        pytest.param(50000, 0, 50000, id="level-5-first-of-the-year"),
+        pytest.param(200000, 0, 200000, id="level-2-exactly-the-cap"),
+        pytest.param(100000, 100000, 100000, id="reaches-the-cap-exactly"),
+        pytest.param(150000, 150000, 50000, id="cap-binding"),
+        pytest.param(200000, 199999, 1, id="cap-binding-one-fen-left"),
+        pytest.param(50000, 200000, 0, id="cap-reached-grants-0"),
+        pytest.param(50000, 250000, 0, id="over-the-cap-never-negative"),
+        pytest.param(0, 0, 0, id="zero-level-reward"),
+    ],
+)
+def test_reward_amount(level_reward: int, counted: int, expected: int) -> None:
+    assert reward_amount(level_reward, 200000, counted) == expected
+
+
+# --- release -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("remaining", "waiting", "granted"),
+    [
+        pytest.param(100000, [], [], id="nothing-waiting"),
+        pytest.param(0, [(3, 50000)], [], id="nothing-left"),
+        pytest.param(50000, [(3, 50000)], [3], id="exact-fit"),
+        pytest.param(49999, [(3, 50000)], [], id="one-fen-short"),
+        pytest.param(
+            150000, [(3, 100000), (5, 50000), (9, 50000)], [3, 5], id="fifo-until-exhausted"
+        ),
+        pytest.param(
+            60000, [(3, 100000), (5, 50000)], [], id="stops-at-first-misfit-though-later-fits"
+        ),
+        pytest.param(
+            120000,
+            [(3, 50000), (5, 100000), (9, 20000)],
+            [3],
+            id="stops-midway-though-a-later-one-fits",
+        ),
+        pytest.param(
+            150000,
+            [(9, 50000), (3, 100000), (5, 50000)],
+            [3, 5],
+            id="arrival-order-is-the-index-not-the-list-order",
+        ),
+        pytest.param(10**9, [(3, 50000), (5, 100000), (9, 20000)], [3, 5, 9], id="everything-fits"),
+    ],
+)
+def test_release(remaining: int, waiting: list[tuple[int, int]], granted: list[int]) -> None:
+    assert release(remaining, [Waiting(i, a) for i, a in waiting]) == granted
+
+
+# --- program year and month (Asia/Shanghai) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("instant", "year", "month"),
+    [
+        pytest.param(
+            datetime(2026, 12, 31, 15, 59, 59, 999999, tzinfo=UTC),
+            2026,
+            "2026-12",
+            id="last-microsecond-of-2026-in-shanghai",
+        ),
+        pytest.param(
+            datetime(2026, 12, 31, 16, 0, tzinfo=UTC),
+            2027,
+            "2027-01",
+            id="midnight-shanghai-is-2027",
+        ),
+        pytest.param(
+            datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+            2027,
+            "2027-01",
+            id="still-31-december-in-utc-but-2027",
+        ),
+        pytest.param(
+            datetime(2026, 1, 1, 0, 0, tzinfo=UTC), 2026, "2026-01", id="new-year-utc-is-8am"
+        ),
+        pytest.param(datetime(2025, 12, 31, 16, 0, tzinfo=UTC), 2026, "2026-01", id="2026-starts"),
+        pytest.param(
+            datetime(2026, 3, 31, 16, 0, tzinfo=UTC), 2026, "2026-04", id="month-boundary"
+        ),
+    ],
+)
+def test_program_year_and_month(instant: datetime, year: int, month: str) -> None:
+    assert program_year(instant) == year
+    assert program_month(instant) == month
+
+
+# --- claim window ------------------------------------------------------------------------
+
+ISSUED = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+def test_claim_deadline_is_issuance_plus_the_window() -> None:
+    assert claim_deadline(ISSUED, 180) == datetime(2027, 5, 21, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "allowed"),
+    [
+        pytest.param(ISSUED, True, id="at-issuance"),
+        pytest.param(ISSUED + timedelta(days=180) - MICROSECOND, True, id="just-before"),
+        pytest.param(ISSUED + timedelta(days=180), True, id="exactly-at-the-deadline"),
+        pytest.param(ISSUED + timedelta(days=180) + MICROSECOND, False, id="one-microsecond-after"),
+        pytest.param(ISSUED + timedelta(days=181), False, id="a-day-late"),
+    ],
+)
+def test_may_claim(now: datetime, allowed: bool) -> None:
+    assert may_claim(now, claim_deadline(ISSUED, 180)) is allowed
+
+
+# --- budgets -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("budget", "committed", "amount", "fits"),
+    [
+        pytest.param(1000, 0, 1000, True, id="exactly-the-budget"),
+        pytest.param(1000, 400, 600, True, id="exactly-what-is-left"),
+        pytest.param(1000, 400, 601, False, id="one-fen-over"),
+        pytest.param(0, 0, 0, True, id="nothing-for-nothing"),
+        pytest.param(0, 0, 1, False, id="empty-budget"),
+    ],
+)
+def test_fits_budget(budget: int, committed: int, amount: int, fits: bool) -> None:
+    assert fits_budget(budget, committed, amount) is fits
