@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 
@@ -192,11 +193,17 @@ def _audit(
 
 
 def _compare_projections(conn: Connection, sconn: Connection) -> None:
+    """Every projection row for row; ordered in Python by primary key, since the live and
+    scratch databases may collate text differently."""
     for table in projection_tables():
-        key = list(table.primary_key.columns)
-        live = conn.execute(select(table).order_by(*key)).all()
-        rebuilt = sconn.execute(select(table).order_by(*key)).all()
-        if [tuple(r) for r in live] != [tuple(r) for r in rebuilt]:
+        positions = [list(table.columns).index(c) for c in table.primary_key.columns]
+
+        def by_key(row: tuple[Any, ...], positions: list[int] = positions) -> tuple[Any, ...]:
+            return tuple(row[i] for i in positions)
+
+        live = sorted((tuple(r) for r in conn.execute(select(table))), key=by_key)
+        rebuilt = sorted((tuple(r) for r in sconn.execute(select(table))), key=by_key)
+        if live != rebuilt:
             live_set, rebuilt_set = set(map(tuple, live)), set(map(tuple, rebuilt))
             extra = sorted(live_set - rebuilt_set, key=str)[:1]
             missing = sorted(rebuilt_set - live_set, key=str)[:1]
