@@ -349,7 +349,7 @@ class Ledger:
             self._reset(item)
         with self.engine.connect().execution_options(**WRITE) as conn:
             try:
-                with conn.begin():
+                with conn.begin(), store.deferred_writes(conn):
                     new_size, note, cache = self._sequence(conn, items)
                     if atomic and any(i.error is not None for i in items):
                         raise _RollBack
