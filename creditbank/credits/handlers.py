@@ -240,12 +240,13 @@ def level_progress(
     awards: list[rules.Award] | None = None,
 ) -> rules.Progress:
     """rules.progress with the learner's awards (read unless given) and lower-level
-    certificate at ``t``."""
+    certificate at ``t`` (looked up only for a level that requires one)."""
     return rules.progress(
         level_terms(level, standard_id),
         learner_awards(conn, learner, standard_id) if awards is None else awards,
         t,
-        has_lower_certificate=has_active_certificate(conn, learner, standard_id, level.level + 1),
+        has_lower_certificate=level.requires_lower_level_certificate
+        and has_active_certificate(conn, learner, standard_id, level.level + 1),
     )
 
 
@@ -271,6 +272,8 @@ def _eligibility_change(
         ctx.conn, learner, standard_id, level, ctx.now, cached_awards(ctx, learner)
     ).eligible
     key = ("elig", learner, standard_id, level_no)
+    if key not in ctx.cache and ("elig-read", learner) in ctx.cache:
+        ctx.cache[key] = False  # prepare read all of the learner's rows: there is none
     if key not in ctx.cache:
         rows = store.query(
             ctx.conn,
@@ -293,8 +296,8 @@ def _eligibility_change(
 
 class CompletionRecordedHandler:
     def prepare(self, ctx: BatchContext, statements: list[SignedStatement]) -> None:
-        """One query for the awards, and one for the account status, of every learner the
-        batch's completions name."""
+        """One query each for the awards, the account status and the eligibility rows of
+        every learner the batch's completions name."""
         learners = sorted(
             {
                 str(s.body.get("learner"))
@@ -321,6 +324,15 @@ class CompletionRecordedHandler:
                 status[account] = str(value)
             for account, value in status.items():
                 ctx.cache[("acct", account)] = value
+            for learner, standard_id, level, eligible in store.query(
+                ctx.conn,
+                "SELECT learner, standard_id, level, eligible FROM eligibility "  # noqa: S608
+                f"WHERE learner IN ({marks})",
+                chunk,
+            ):
+                ctx.cache.setdefault(("elig", learner, standard_id, level), bool(eligible))
+            for learner in chunk:
+                ctx.cache[("elig-read", learner)] = True
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         body = parse_body(CompletionRecorded, signed)
