@@ -21,7 +21,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,7 +55,7 @@ from creditbank.ledger.entry import (
     sign_statement,
 )
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
-from creditbank.ledger.sigpool import SignaturePool
+from creditbank.ledger.sigpool import Job, SignaturePool
 from creditbank.tlog import merkle
 from creditbank.tlog.checkpoint import Checkpoint, sign_checkpoint
 from creditbank.tlog.receipt import Receipt, format_receipt
@@ -75,6 +75,7 @@ NOT_ALONE = Conflict(
 )  # below this a second process costs more than it saves
 
 Clock = Callable[[], datetime]
+_Verdicts = tuple[list[Job], Future[list[bool]]] | None
 
 
 def system_clock() -> datetime:
@@ -198,16 +199,10 @@ class Ledger:
         ``atomic``: all or nothing; if any statement is refused, none is logged (the others
         come back as Conflict errors saying so).
         """
-        items = [_Item(s) for s in statements]
-        for item in items:
-            try:
-                check_statement_shape(item.signed.statement)
-                item.signed.statement_bytes()  # canonical form (and float check) up front
-            except CreditBankError as exc:
-                item.error = exc
-        valid = [i for i in items if i.error is None]
+        items, valid = self._shaped(statements)
         if self.signatures is not None and len(valid) >= PARALLEL_VERIFY_MIN:
-            self._preverify(valid)
+            jobs = self._verification_jobs(valid)
+            self._accept_verdicts(valid, jobs, self.signatures.verify(jobs))
         if atomic and len(valid) < len(items):
             for item in valid:
                 item.error = NOT_ALONE
@@ -215,9 +210,53 @@ class Ledger:
         self._commit(valid, atomic=atomic)
         return [self._outcome(i) for i in items]
 
-    def _preverify(self, items: list[_Item]) -> None:
-        """Check signatures on two cores before taking the lock (see sigpool)."""
-        assert self.signatures is not None
+    def append_batches(
+        self, batches: Iterable[Sequence[SignedStatement]]
+    ) -> Iterator[list[Appended | CreditBankError]]:
+        """``append_many`` over a stream of batches, as a bulk import makes them: each
+        batch's signatures are verified on the second core while the previous batch is
+        sequenced (one batch is read ahead). Results come in batch order."""
+        pending: tuple[list[_Item], list[_Item], _Verdicts] | None = None
+        for statements in batches:
+            items, valid = self._shaped(statements)
+            started = self._start_verifying(valid)
+            if pending is not None:
+                yield self._finish(*pending)
+            pending = (items, valid, started)
+        if pending is not None:
+            yield self._finish(*pending)
+
+    def _start_verifying(self, valid: list[_Item]) -> _Verdicts:
+        if self.signatures is None or len(valid) < PARALLEL_VERIFY_MIN:
+            return None
+        jobs = self._verification_jobs(valid)
+        future = self.signatures.submit(jobs)
+        return None if future is None else (jobs, future)
+
+    def _finish(
+        self, items: list[_Item], valid: list[_Item], started: _Verdicts
+    ) -> list[Appended | CreditBankError]:
+        if started is not None and self.signatures is not None:
+            jobs, future = started
+            self._accept_verdicts(valid, jobs, self.signatures.result(future))
+        self._commit(valid)
+        return [self._outcome(i) for i in items]
+
+    @staticmethod
+    def _shaped(statements: Sequence[SignedStatement]) -> tuple[list[_Item], list[_Item]]:
+        """Items for a batch, and those that pass the shape checks."""
+        items = [_Item(s) for s in statements]
+        for item in items:
+            try:
+                check_statement_shape(item.signed.statement)
+                item.signed.statement_bytes()  # canonical form (and float check) up front
+            except CreditBankError as exc:
+                item.error = exc
+        return items, [i for i in items if i.error is None]
+
+    def _verification_jobs(self, items: list[_Item]) -> list[Job]:
+        """(message, signature, public key of the named key) per item, to check on two
+        cores before taking the lock (see sigpool)."""
         key_ids = list({i.signed.key_id for i in items})
         t = tables.actor_keys
         with self.engine.connect() as conn:
@@ -226,13 +265,17 @@ class Ledger:
                     select(t.c.key_id, t.c.public_key).where(t.c.key_id.in_(key_ids))
                 ).all()
             )
-        jobs = [
+        return [
             (i.signed.statement_bytes(), i.signed.signature, bytes(keys.get(i.signed.key_id, b"")))
             for i in items
         ]
-        verdicts = self.signatures.verify(jobs)
+
+    @staticmethod
+    def _accept_verdicts(items: list[_Item], jobs: list[Job], verdicts: list[bool] | None) -> None:
+        """Note the key each valid signature verified with; whether that key is the
+        author's and active is still decided under the lock (``_check_author``)."""
         if verdicts is None:
-            return
+            return  # no worker: verified one at a time under the lock instead
         for item, ok, (_, _, public_key) in zip(items, verdicts, jobs, strict=True):
             if ok:
                 item.verified_with = public_key

@@ -52,21 +52,40 @@ class SignaturePool:
         None when no worker can run (for example a script without a ``__main__`` guard):
         the caller then verifies as usual, one signature at a time.
         """
+        half = len(jobs) // 2
+        remote = self.submit(jobs[:half])
+        if remote is None:
+            return None
+        local = verify_all(jobs[half:])
+        verdicts = self.result(remote)
+        return None if verdicts is None else verdicts + local
+
+    def submit(self, jobs: Sequence[Job]) -> Future[list[bool]] | None:
+        """Start verifying all of ``jobs`` in the worker (for a pipeline that sequences
+        one batch while the next one's signatures are checked); None as for ``verify``."""
         if self._broken:
             return None
         try:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(1, mp_context=context)
-            half = len(jobs) // 2
-            remote: Future[list[bool]] = self._pool.submit(verify_all, list(jobs[:half]))
-            local = verify_all(jobs[half:])
-            return remote.result() + local
+            return self._pool.submit(verify_all, list(jobs))
         except (BrokenProcessPool, RuntimeError, OSError):
-            log.warning("signature worker unavailable; verifying in-process", exc_info=True)
-            self._broken = True
-            self.close()
+            self._give_up()
             return None
+
+    def result(self, future: Future[list[bool]]) -> list[bool] | None:
+        """The verdicts of a submitted job; None if the worker died meanwhile."""
+        try:
+            return future.result()
+        except (BrokenProcessPool, RuntimeError, OSError):
+            self._give_up()
+            return None
+
+    def _give_up(self) -> None:
+        log.warning("signature worker unavailable; verifying in-process", exc_info=True)
+        self._broken = True
+        self.close()
 
     def close(self) -> None:
         if self._pool is not None:
