@@ -310,9 +310,27 @@ class CompletionRecordedHandler:
             chunk = learners[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found: dict[str, list[rules.Award]] = {learner: [] for learner in chunk}
-            a = tables.awards
-            for row in ctx.conn.execute(select(a).where(a.c.learner.in_(chunk))):
-                found[row.learner].append(_award(row))
+            for learner, *award in store.query(
+                ctx.conn,
+                "SELECT learner, idx, provider, course_id, standard_id, level, unit_code, "  # noqa: S608
+                "credits_tenths, mode, expires_at, revoked_index FROM awards "
+                f"WHERE learner IN ({marks})",
+                chunk,
+            ):
+                idx, provider, course_id, standard_id, level, unit_code = award[:6]
+                credits_tenths, mode, expires_at, revoked_index = award[6:]
+                found[learner].append(
+                    rules.Award(
+                        idx,
+                        provider,
+                        course_id,
+                        (standard_id, level, unit_code),
+                        credits_tenths,
+                        mode,
+                        parse_time(expires_at, field="expires_at"),
+                        revoked_index is not None,
+                    )
+                )
             for learner, awards in found.items():
                 ctx.cache[("awards", learner)] = awards
             status = dict.fromkeys(chunk)
@@ -559,26 +577,13 @@ class EligibilityHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(EligibilityChanged, signed)
-        e = tables.eligibility
-        key = (
-            e.c.learner == body.learner,
-            e.c.standard_id == body.standard_id,
-            e.c.level == body.level,
+        store.write(
+            ctx.conn,
+            "INSERT INTO eligibility (learner, standard_id, level, eligible, changed_index) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (learner, standard_id, level) "
+            "DO UPDATE SET eligible = excluded.eligible, changed_index = excluded.changed_index",
+            (body.learner, body.standard_id, body.level, self.eligible, index),
         )
-        if ctx.conn.execute(select(e.c.eligible).where(*key)).first() is None:
-            ctx.conn.execute(
-                e.insert().values(
-                    learner=body.learner,
-                    standard_id=body.standard_id,
-                    level=body.level,
-                    eligible=self.eligible,
-                    changed_index=index,
-                )
-            )
-        else:
-            ctx.conn.execute(
-                update(e).where(*key).values(eligible=self.eligible, changed_index=index)
-            )
         ctx.cache[("elig", body.learner, body.standard_id, body.level)] = self.eligible
         record_learner_entry(ctx, body.learner, index, signed.kind)
         return []

@@ -132,13 +132,11 @@ def inclusion_proofs(
     sequencer's receipts for a batch)."""
     # Neighbouring entries share most of their proof ranges: split each range once.
     split: dict[tuple[int, int], list[NodeId]] = {}
-    shapes = []
-    for i in indexes:
-        ranges = merkle.inclusion_proof_ranges(i, size)
+    shapes = merkle.inclusion_proof_ranges_many(indexes, size)
+    for ranges in shapes:
         for r in ranges:
             if r not in split:
                 split[r] = merkle.range_nodes(*r)
-        shapes.append(ranges)
     nodes = lookup_nodes(conn, list(dict.fromkeys(n for ns in split.values() for n in ns)), cached)
     hashes = {r: merkle.hash_range([nodes[n] for n in ns]) for r, ns in split.items()}
     return [[hashes[r] for r in rs] for rs in shapes]
