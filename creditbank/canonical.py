@@ -111,7 +111,7 @@ def canonical_bytes(value: Mapping[str, Any], *, field: str = "") -> bytes:
 
 
 @lru_cache(maxsize=4096)
-def _scalar(value: str | int) -> bytes:
+def canonical_scalar(value: str | int) -> bytes:
     """RFC 8785 bytes of a string or integer: cached, as entry members repeat (kinds,
     key ids, one integration time per batch)."""
     return canonical_value(value)
@@ -137,10 +137,12 @@ def canonical_object(fields: Mapping[str, Any], embedded: Mapping[str, bytes]) -
             if name in members:
                 raise ValueError(f"member {name!r} is both a field and embedded")
             scalar = isinstance(value, str | int) and not isinstance(value, bool)
-            members[name] = _scalar(value) if scalar else canonical_value(value)
+            members[name] = canonical_scalar(value) if scalar else canonical_value(value)
         return (
             b"{"
-            + b",".join(_scalar(k) + b":" + members[k] for k in sorted(members, key=_utf16_order))
+            + b",".join(
+                canonical_scalar(k) + b":" + members[k] for k in sorted(members, key=_utf16_order)
+            )
             + b"}"
         )
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

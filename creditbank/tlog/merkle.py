@@ -93,9 +93,7 @@ def inclusion_proof_ranges(index: int, size: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def inclusion_proof_ranges_many(
-    indexes: Sequence[int], size: int
-) -> list[list[tuple[int, int]]]:
+def inclusion_proof_ranges_many(indexes: Sequence[int], size: int) -> list[list[tuple[int, int]]]:
     """``inclusion_proof_ranges`` for each of ``indexes`` (any order), in one descent of
     the tree: entries of one batch share all but their lowest levels, so each shared
     step is taken once instead of once per entry."""
@@ -105,9 +103,7 @@ def inclusion_proof_ranges_many(
     order = sorted(set(indexes))
     found: dict[int, list[tuple[int, int]]] = {}
     # (lo, hi, the wanted indexes in [lo, hi) sorted, the ranges above, top first)
-    stack: list[tuple[int, int, list[int], tuple[tuple[int, int], ...]]] = [
-        (0, size, order, ())
-    ]
+    stack: list[tuple[int, int, list[int], tuple[tuple[int, int], ...]]] = [(0, size, order, ())]
     while stack:
         lo, hi, wanted, above = stack.pop()
         if hi - lo == 1:
