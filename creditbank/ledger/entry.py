@@ -128,6 +128,22 @@ def sign_statement(statement: Mapping[str, Any], key: KeyPair) -> SignedStatemen
     return signed
 
 
+def unsigned_statement(statement: Mapping[str, Any], key_id: str) -> SignedStatement:
+    """``statement`` with its canonical bytes, to be signed by ``key_id`` later (the log's
+    decisions in a big batch: see the sequencer); ``with_signature`` completes it."""
+    data = canonical_bytes(statement, field="statement")
+    unsigned = SignedStatement(dict(statement), key_id, b"")
+    unsigned.__dict__["_canonical"] = data
+    return unsigned
+
+
+def with_signature(unsigned: SignedStatement, signature: bytes) -> SignedStatement:
+    """``unsigned`` with the signature made over its canonical bytes."""
+    signed = SignedStatement(unsigned.statement, unsigned.key_id, signature)
+    signed.__dict__["_canonical"] = unsigned.statement_bytes()
+    return signed
+
+
 def decode_signature(value: object, *, field: str = "signature") -> bytes:
     if not isinstance(value, str):
         raise InvalidInput("signature must be a base64 string", field=field)

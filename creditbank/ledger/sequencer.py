@@ -53,6 +53,8 @@ from creditbank.ledger.entry import (
     format_time,
     parse_time,
     sign_statement,
+    unsigned_statement,
+    with_signature,
 )
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
 from creditbank.ledger.sigpool import Job, SignaturePool
@@ -130,6 +132,48 @@ class _Row:
     data: bytes
 
 
+SIGN_CHUNK = 128
+
+
+class _WorkerSigned:
+    """The log's derived decisions of a big batch, signed by the signature worker while
+    the sequencer goes on deciding; their entries are completed before the tree grows.
+
+    Handlers only read a decision's statement, never its signature, and the signature
+    is over the statement's canonical bytes, known at once: only the entry bytes (and
+    leaf hash) wait for it.
+    """
+
+    def __init__(self, pool: SignaturePool, key: KeyPair) -> None:
+        self.pool = pool
+        self.key = key
+        self.waiting: list[tuple[_Row, SignedStatement]] = []
+        self.sent: list[tuple[list[tuple[_Row, SignedStatement]], Future[list[bytes]] | None]] = []
+
+    def add(self, row: _Row, unsigned: SignedStatement) -> None:
+        self.waiting.append((row, unsigned))
+        if len(self.waiting) >= SIGN_CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        rows, self.waiting = self.waiting, []
+        self.sent.append((rows, self.pool.submit_signing([u.statement_bytes() for _, u in rows])))
+
+    def finish(self, integrated_at: str) -> None:
+        """Fill in every entry: the worker's signatures, or the sequencer's own if the
+        worker is gone."""
+        if self.waiting:
+            self._send()
+        for rows, future in self.sent:
+            signatures = None if future is None else self.pool.result(future)
+            if signatures is None:
+                signatures = [self.key.sign(u.statement_bytes()) for _, u in rows]
+            for (row, unsigned), signature in zip(rows, signatures, strict=True):
+                row.data = encode_entry(with_signature(unsigned, signature), integrated_at)
+                row.leaf_hash = merkle.leaf_hash(row.data)
+        self.sent = []
+
+
 class Ledger:
     """Appends signed statements to the log and hands back receipts."""
 
@@ -157,7 +201,7 @@ class Ledger:
         self._start_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
-        self.signatures = SignaturePool() if parallel_verify else None
+        self.signatures = SignaturePool(log_key.private_key) if parallel_verify else None
 
     # --- public API ---------------------------------------------------------------
 
@@ -416,6 +460,13 @@ class Ledger:
         ctx = BatchContext(conn, now, format_time(now), state.size)
         seen = self._prefetch_idempotency(conn, items)
         self._prepare(ctx, items)
+        deferred = (
+            _WorkerSigned(self.signatures, self.log_key)
+            if self.signatures is not None
+            and self.signatures.can_sign
+            and len(items) >= PARALLEL_VERIFY_MIN
+            else None
+        )
         rows: list[_Row] = []
         for item in items:
             signed = item.signed
@@ -448,7 +499,9 @@ class Ledger:
             seen[key] = (item.index, digest)
             if item.side_effect is not None:
                 item.side_effect.apply(conn, item.index)
-            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed))
+            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed), deferred)
+        if deferred is not None:
+            deferred.finish(ctx.integrated_at)
         if not rows:
             return state.size, None, {}
         frontier = store.lookup_nodes(conn, merkle.range_nodes(0, state.size))
@@ -485,6 +538,8 @@ class Ledger:
         signed: SignedStatement,
         data: bytes,
         digest: bytes,
+        *,
+        leaf: bytes | None = None,
     ) -> int:
         idx = ctx.next_index
         rows.append(
@@ -494,7 +549,7 @@ class Ledger:
                 signed.actor,
                 signed.idem_key,
                 digest,
-                merkle.leaf_hash(data),
+                merkle.leaf_hash(data) if leaf is None else leaf,
                 data,
             )
         )
@@ -502,9 +557,14 @@ class Ledger:
         return idx
 
     def _derive(
-        self, ctx: BatchContext, rows: list[_Row], derivations: list[Derivation]
+        self,
+        ctx: BatchContext,
+        rows: list[_Row],
+        derivations: list[Derivation],
+        deferred: _WorkerSigned | None = None,
     ) -> list[int]:
-        """Log the decisions a statement triggered (and theirs, depth first)."""
+        """Log the decisions a statement triggered (and theirs, depth first); signed
+        here, or by the signature worker when ``deferred`` collects them."""
         logged: list[int] = []
         pending = list(reversed(derivations))
         while pending:
@@ -515,9 +575,14 @@ class Ledger:
                 "id": f"{d.kind}@{ctx.next_index}",
                 "body": {**d.body, "derived_from": list(d.derived_from)},
             }
-            signed = sign_statement(statement, self.log_key)
-            data = encode_entry(signed, ctx.integrated_at)
-            idx = self._log(ctx, rows, signed, data, signed.statement_hash())
+            if deferred is None:
+                signed = sign_statement(statement, self.log_key)
+                data = encode_entry(signed, ctx.integrated_at)
+                idx = self._log(ctx, rows, signed, data, signed.statement_hash())
+            else:
+                signed = unsigned_statement(statement, self.log_key.key_id)
+                idx = self._log(ctx, rows, signed, b"", signed.statement_hash(), leaf=b"")
+                deferred.add(rows[-1], signed)
             logged.append(idx)
             follow = self._handler(d.kind).apply(ctx, idx, signed)
             pending.extend(reversed(follow))

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import random
 from datetime import timedelta
 
 import pytest
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from creditbank.errors import CreditBankError
-from creditbank.ledger import audit
+from creditbank.ledger import audit, store
 from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
@@ -101,3 +105,33 @@ def test_batched_appends_equal_the_audit_and_rebuild(world: World, seed: int) ->
     assert report.ok, report.problem
     audit.rebuild(world.bank.engine, default_handlers())
     assert _projections(world) == incremental
+
+
+def test_a_big_batch_has_its_decisions_signed_by_the_worker(world: World) -> None:
+    """From PARALLEL_VERIFY_MIN statements on, the signature worker signs the batch's
+    derived decisions while the sequencer decides: every one verifies under the log key
+    and the audit re-derives them all."""
+    from creditbank.ledger.sequencer import PARALLEL_VERIFY_MIN
+
+    learners = [world.learner() for _ in range(40)]
+    batch = [
+        sign_statement(
+            world.completion(learners[i % len(learners)], "clean-online", cid=f"big-{i}"),
+            world.key,
+        )
+        for i in range(PARALLEL_VERIFY_MIN + 20)
+    ]
+    results = world.bank.ledger.append_many(batch)
+    assert world.bank.ledger.signatures is not None
+    assert world.bank.ledger.signatures.can_sign
+    derived = [i for r in results if isinstance(r, Appended) for i in r.derived]
+    assert len(derived) >= len(learners)  # an award each at least
+    log_key = Ed25519PublicKey.from_public_bytes(world.bank.ledger.log_key.public_key)
+    with world.bank.engine.connect() as conn:
+        for index in derived:
+            entry = json.loads(store.entry_data(conn, index))
+            log_key.verify(base64.b64decode(entry["sig"]), rfc8785.dumps(entry["statement"]))
+    report = audit.audit(
+        world.bank.engine, world.bank.verifier_key, world.bank.origin, default_handlers()
+    )
+    assert report.ok, report.problem
