@@ -60,7 +60,7 @@ from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
 from creditbank.ledger.sigpool import Job, SignaturePool
 from creditbank.tlog import merkle
 from creditbank.tlog.checkpoint import Checkpoint, sign_checkpoint
-from creditbank.tlog.receipt import Receipt, format_receipt
+from creditbank.tlog.receipt import Receipt, format_receipt, format_receipts
 
 log = logging.getLogger(__name__)
 
@@ -682,9 +682,14 @@ class Ledger:
         if fresh:
             assert note is not None
             proofs = store.inclusion_proofs(conn, [index for index, _ in fresh], size, cache)
-            for (index, item), proof in zip(fresh, proofs, strict=True):
-                assert item.entry is not None
-                item.receipt = format_receipt(Receipt(index, tuple(proof), note, item.entry))
+            receipts = format_receipts(
+                [
+                    Receipt(index, tuple(proof), note, item.entry)
+                    for (index, item), proof in zip(fresh, proofs, strict=True)
+                ]
+            )
+            for (_, item), receipt in zip(fresh, receipts, strict=True):
+                item.receipt = receipt
         for item in items:
             if item.duplicate and item.index is not None:
                 item.entry = store.entry_data(conn, item.index)
