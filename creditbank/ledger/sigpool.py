@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 Job = tuple[bytes, bytes, bytes]
 """(message, signature, public key)"""
+WORKERS = 2
 A = TypeVar("A")
 R = TypeVar("R")
 
@@ -62,7 +63,9 @@ def verify_all(jobs: Sequence[Job]) -> list[bool]:
 
 
 class SignaturePool:
-    """A one-worker process pool, started on first use."""
+    """A process pool, started on first use. Two workers: while one verifies the next
+    batch of a stream, the other signs this batch's decisions as they come (the
+    sequencer waits for those before it can grow the tree)."""
 
     def __init__(self, signing_key: Ed25519PrivateKey | None = None) -> None:
         self._pool: ProcessPoolExecutor | None = None
@@ -114,7 +117,7 @@ class SignaturePool:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(
-                    1,
+                    WORKERS,
                     mp_context=context,
                     initializer=_start_worker,
                     initargs=(self._signing_key,),
