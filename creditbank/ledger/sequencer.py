@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import gc
 import logging
 import queue
 import threading
@@ -434,7 +436,10 @@ class Ledger:
     def _commit_locked(self, items: list[_Item], *, atomic: bool = False) -> None:
         for item in items:
             self._reset(item)
-        with self.engine.connect().execution_options(**WRITE) as conn:
+        with (
+            _cyclic_gc_paused(len(items)),
+            self.engine.connect().execution_options(**WRITE) as conn,
+        ):
             try:
                 with conn.begin(), store.deferred_writes(conn):
                     new_size, note, cache = self._sequence(conn, items)
@@ -694,6 +699,25 @@ class Ledger:
             if item.duplicate and item.index is not None:
                 item.entry = store.entry_data(conn, item.index)
                 item.receipt = receipt_for(conn, item.index, original=True)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused(size: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector while a big batch is sequenced.
+
+    A batch of a thousand completions makes some hundred thousand short-lived containers
+    (statements, bodies, rows, cache entries); reference counting frees them, but each
+    700 allocations the collector also rescans whatever is alive, about a tenth of the
+    batch's time. Cycles made meanwhile are collected when it resumes.
+    """
+    if size < PARALLEL_VERIFY_MIN or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _self_registered_key(signed: SignedStatement) -> bytes:
