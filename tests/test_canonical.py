@@ -1,15 +1,19 @@
-"""canonical_object (the entry wrapper) equals a full RFC 8785 pass over the object."""
+"""The fast canonical paths equal rfc8785: canonical bytes, the entry wrapper
+(canonical_object, encode_entry) against a full pass over the object."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from creditbank.canonical import canonical_bytes, canonical_object
+from creditbank.canonical import canonical_bytes, canonical_object, canonical_value
 from creditbank.errors import InvalidInput
+from creditbank.ledger.entry import SCHEMA_VERSION, SignedStatement, encode_entry
 
 scalars = st.one_of(
     st.none(),
@@ -48,3 +52,103 @@ def test_floats_are_refused() -> None:
 def test_lone_surrogates_are_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         canonical_object({"key_id": "\udc00"}, {})
+
+
+# Keys and strings from anywhere in Unicode, lone surrogates included, and integers past
+# RFC 8785's exact range: the fast path must agree with rfc8785 or refuse with it.
+wide_text = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=8)
+wide_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**54), max_value=2**54),
+    wide_text,
+    st.text(st.characters(codec="utf-8"), max_size=8),
+)
+wide_values = st.recursive(
+    wide_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(wide_text | st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+@given(value=st.dictionaries(wide_text | st.text(max_size=4), wide_values, max_size=6))
+def test_canonical_bytes_equal_rfc8785(value: dict[str, Any]) -> None:
+    try:
+        expected: bytes | None = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, ValueError):
+        expected = None
+    try:
+        got: bytes | None = canonical_bytes(value)
+    except InvalidInput:
+        got = None
+    assert got == expected
+
+
+@given(value=wide_values)
+def test_canonical_value_equals_rfc8785(value: Any) -> None:
+    try:
+        expected: bytes | None = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, ValueError):
+        expected = None
+    try:
+        got: bytes | None = canonical_value(value)
+    except InvalidInput:
+        got = None
+    assert got == expected
+
+
+def test_control_characters_and_escapes_match_rfc8785() -> None:
+    value = {"s": "".join(chr(c) for c in range(0x80)) + "\u2028\u2029\ufeff\U0001f600", "é": 1}
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+def test_subclasses_take_the_reference_path() -> None:
+    class Name(str):
+        pass
+
+    value = {"a": Name("x"), "b": True, "c": [1, (2, 3)]}
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+def test_floats_are_refused_with_their_path() -> None:
+    with pytest.raises(InvalidInput) as info:
+        canonical_bytes({"body": {"amount": [1, 2.5]}}, field="statement")
+    assert info.value.field == "statement.body.amount.1"
+
+
+@given(
+    statement=st.fixed_dictionaries(
+        {
+            "kind": st.sampled_from(["completion.recorded", "credit.awarded", "a.b"]),
+            "actor": st.sampled_from(["log", "prov-a"]),
+            "id": st.text(min_size=1, max_size=20),
+            "body": st.dictionaries(st.text(max_size=6), values, max_size=5),
+        }
+    ),
+    integrated_at=st.text(max_size=30),
+    key_id=st.text(min_size=1, max_size=20),
+    signature=st.binary(min_size=64, max_size=64),
+)
+def test_entry_bytes_equal_a_full_pass(
+    statement: dict[str, Any], integrated_at: str, key_id: str, signature: bytes
+) -> None:
+    """encode_entry joins the members in their fixed RFC 8785 order; the result is the
+    canonical form of the whole entry (what replay and verifiers recompute)."""
+    entry = {
+        "v": SCHEMA_VERSION,
+        "kind": statement["kind"],
+        "statement": statement,
+        "key_id": key_id,
+        "sig": base64.b64encode(signature).decode(),
+        "integrated_at": integrated_at,
+    }
+    try:
+        expected = rfc8785.dumps(entry)
+    except (rfc8785.CanonicalizationError, ValueError):
+        return  # lone surrogates: refused before an entry is made
+    signed = SignedStatement(statement, key_id, signature)
+    assert encode_entry(signed, integrated_at) == expected

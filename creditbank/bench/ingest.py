@@ -10,6 +10,8 @@ baseline in the same run is raw Ed25519 verification on one core.
 from __future__ import annotations
 
 import base64
+import gc
+import itertools
 import json
 import random
 import time
@@ -45,6 +47,7 @@ from creditbank.ledger.sequencer import Appended
 from creditbank.standards.catalogue import Catalogue, load_catalogue
 
 BATCH = 1000
+SIGNED_AHEAD = 50  # batches signed before a timed run of append_batches
 PROVIDER = "prov-ingest"
 # data-annotator level 5 and 4 units: several courses per unit, modes mixed
 COURSES = [
@@ -167,19 +170,28 @@ def _completions(
 def bulk_rate(
     bank: Bank, key: KeyPair, learners: list[str], n: int, progress: Progress, prefix: str = "bulk"
 ) -> float:
-    """Completions per second through append_many; signing (the provider's cost) untimed."""
+    """Completions per second through ``Ledger.append_batches`` (``append_many`` with the
+    next batch's signatures verified on the second core meanwhile). Signing is the
+    provider's cost: statements are signed ahead, untimed, SIGNED_AHEAD batches at a time,
+    so the timed part holds nothing but the ledger's work."""
     if bank.ledger.signatures is not None:
         bank.ledger.signatures.start()
     task = progress.add_task("bulk import", total=n)
     spent = 0.0
-    for batch in _completions(key, learners, n, bank.ledger.clock(), prefix, 1):
+    batches = _completions(key, learners, n, bank.ledger.clock(), prefix, 1)
+    while chunk := list(itertools.islice(batches, SIGNED_AHEAD)):
+        # The signed-ahead statements are the harness's, not the ledger's: keep the
+        # cyclic GC from rescanning them (reference counting still frees them).
+        gc.freeze()
         t0 = time.perf_counter()
-        outcomes = bank.ledger.append_many(batch)
+        for batch, outcomes in zip(chunk, bank.ledger.append_batches(chunk), strict=True):
+            bad = [o for o in outcomes if not isinstance(o, Appended)]
+            if bad:
+                raise RuntimeError(f"bulk import refused a completion: {bad[0]}")
+            progress.update(task, advance=len(batch))
         spent += time.perf_counter() - t0
-        bad = [o for o in outcomes if not isinstance(o, Appended)]
-        if bad:
-            raise RuntimeError(f"bulk import refused a completion: {bad[0]}")
-        progress.update(task, advance=len(batch))
+        del chunk
+        gc.unfreeze()
     return n / spent
 
 

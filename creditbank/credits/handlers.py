@@ -240,12 +240,13 @@ def level_progress(
     awards: list[rules.Award] | None = None,
 ) -> rules.Progress:
     """rules.progress with the learner's awards (read unless given) and lower-level
-    certificate at ``t``."""
+    certificate at ``t`` (looked up only for a level that requires one)."""
     return rules.progress(
         level_terms(level, standard_id),
         learner_awards(conn, learner, standard_id) if awards is None else awards,
         t,
-        has_lower_certificate=has_active_certificate(conn, learner, standard_id, level.level + 1),
+        has_lower_certificate=level.requires_lower_level_certificate
+        and has_active_certificate(conn, learner, standard_id, level.level + 1),
     )
 
 
@@ -271,6 +272,8 @@ def _eligibility_change(
         ctx.conn, learner, standard_id, level, ctx.now, cached_awards(ctx, learner)
     ).eligible
     key = ("elig", learner, standard_id, level_no)
+    if key not in ctx.cache and ("elig-read", learner) in ctx.cache:
+        ctx.cache[key] = False  # prepare read all of the learner's rows: there is none
     if key not in ctx.cache:
         rows = store.query(
             ctx.conn,
@@ -293,8 +296,8 @@ def _eligibility_change(
 
 class CompletionRecordedHandler:
     def prepare(self, ctx: BatchContext, statements: list[SignedStatement]) -> None:
-        """One query for the awards, and one for the account status, of every learner the
-        batch's completions name."""
+        """One query each for the awards, the account status and the eligibility rows of
+        every learner the batch's completions name."""
         learners = sorted(
             {
                 str(s.body.get("learner"))
@@ -307,9 +310,27 @@ class CompletionRecordedHandler:
             chunk = learners[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found: dict[str, list[rules.Award]] = {learner: [] for learner in chunk}
-            a = tables.awards
-            for row in ctx.conn.execute(select(a).where(a.c.learner.in_(chunk))):
-                found[row.learner].append(_award(row))
+            for learner, *award in store.query(
+                ctx.conn,
+                "SELECT learner, idx, provider, course_id, standard_id, level, unit_code, "  # noqa: S608
+                "credits_tenths, mode, expires_at, revoked_index FROM awards "
+                f"WHERE learner IN ({marks})",
+                chunk,
+            ):
+                idx, provider, course_id, standard_id, level, unit_code = award[:6]
+                credits_tenths, mode, expires_at, revoked_index = award[6:]
+                found[learner].append(
+                    rules.Award(
+                        idx,
+                        provider,
+                        course_id,
+                        (standard_id, level, unit_code),
+                        credits_tenths,
+                        mode,
+                        parse_time(expires_at, field="expires_at"),
+                        revoked_index is not None,
+                    )
+                )
             for learner, awards in found.items():
                 ctx.cache[("awards", learner)] = awards
             status = dict.fromkeys(chunk)
@@ -321,6 +342,15 @@ class CompletionRecordedHandler:
                 status[account] = str(value)
             for account, value in status.items():
                 ctx.cache[("acct", account)] = value
+            for learner, standard_id, level, eligible in store.query(
+                ctx.conn,
+                "SELECT learner, standard_id, level, eligible FROM eligibility "  # noqa: S608
+                f"WHERE learner IN ({marks})",
+                chunk,
+            ):
+                ctx.cache.setdefault(("elig", learner, standard_id, level), bool(eligible))
+            for learner in chunk:
+                ctx.cache[("elig-read", learner)] = True
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         body = parse_body(CompletionRecorded, signed)
@@ -547,26 +577,13 @@ class EligibilityHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(EligibilityChanged, signed)
-        e = tables.eligibility
-        key = (
-            e.c.learner == body.learner,
-            e.c.standard_id == body.standard_id,
-            e.c.level == body.level,
+        store.write(
+            ctx.conn,
+            "INSERT INTO eligibility (learner, standard_id, level, eligible, changed_index) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (learner, standard_id, level) "
+            "DO UPDATE SET eligible = excluded.eligible, changed_index = excluded.changed_index",
+            (body.learner, body.standard_id, body.level, self.eligible, index),
         )
-        if ctx.conn.execute(select(e.c.eligible).where(*key)).first() is None:
-            ctx.conn.execute(
-                e.insert().values(
-                    learner=body.learner,
-                    standard_id=body.standard_id,
-                    level=body.level,
-                    eligible=self.eligible,
-                    changed_index=index,
-                )
-            )
-        else:
-            ctx.conn.execute(
-                update(e).where(*key).values(eligible=self.eligible, changed_index=index)
-            )
         ctx.cache[("elig", body.learner, body.standard_id, body.level)] = self.eligible
         record_learner_entry(ctx, body.learner, index, signed.kind)
         return []

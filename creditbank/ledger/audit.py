@@ -225,11 +225,12 @@ def rebuild(
         replayer = Replayer(conn, handlers)
         count = 0
         try:
-            for index, data, _ in store.iter_entries(conn):
-                replayer.feed(index, data)
-                count += 1
-                if progress is not None and count % 1000 == 0:
-                    progress(count)
+            with store.deferred_writes(conn):
+                for index, data, _ in store.iter_entries(conn):
+                    replayer.feed(index, data)
+                    count += 1
+                    if progress is not None and count % 1000 == 0:
+                        progress(count)
             replayer.finish()
         except ReplayFinding as f:
             raise VerificationError(str(f)) from f

@@ -23,14 +23,24 @@ B = TypeVar("B", bound=Body)
 
 
 def parse_body(model: type[B], signed: SignedStatement) -> B:
-    """Validate ``signed.body`` as ``model``; the error names ``statement.body.<field>``."""
+    """Validate ``signed.body`` as ``model``; the error names ``statement.body.<field>``.
+
+    The result is kept on the statement (bodies are frozen), as a handler's ``check``
+    and ``apply`` both parse the same body.
+    """
+    parsed: dict[type[Body], Body] = signed.__dict__.setdefault("_bodies", {})
+    hit = parsed.get(model)
+    if hit is not None:
+        return hit  # type: ignore[return-value]  # stored under its own model
     try:
-        return model.model_validate(dict(signed.body))
+        body = model.model_validate(dict(signed.body))
     except ValidationError as exc:
         err = exc.errors()[0]
         path = ".".join(str(p) for p in err["loc"])
         field = "statement.body" + (f".{path}" if path else "")
         raise InvalidInput(f"{field}: {err['msg']}", field=field) from exc
+    parsed[model] = body
+    return body
 
 
 def _ed25519_public_key(value: str) -> str:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import gc
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,12 +55,14 @@ from creditbank.ledger.entry import (
     format_time,
     parse_time,
     sign_statement,
+    unsigned_statement,
+    with_signature,
 )
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
-from creditbank.ledger.sigpool import SignaturePool
+from creditbank.ledger.sigpool import Job, SignaturePool
 from creditbank.tlog import merkle
 from creditbank.tlog.checkpoint import Checkpoint, sign_checkpoint
-from creditbank.tlog.receipt import Receipt, format_receipt
+from creditbank.tlog.receipt import Receipt, format_receipt, format_receipts
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,7 @@ NOT_ALONE = Conflict(
 )  # below this a second process costs more than it saves
 
 Clock = Callable[[], datetime]
+_Verdicts = tuple[list[Job], Future[list[bool]]] | None
 
 
 def system_clock() -> datetime:
@@ -129,6 +134,48 @@ class _Row:
     data: bytes
 
 
+SIGN_CHUNK = 128
+
+
+class _WorkerSigned:
+    """The log's derived decisions of a big batch, signed by the signature worker while
+    the sequencer goes on deciding; their entries are completed before the tree grows.
+
+    Handlers only read a decision's statement, never its signature, and the signature
+    is over the statement's canonical bytes, known at once: only the entry bytes (and
+    leaf hash) wait for it.
+    """
+
+    def __init__(self, pool: SignaturePool, key: KeyPair) -> None:
+        self.pool = pool
+        self.key = key
+        self.waiting: list[tuple[_Row, SignedStatement]] = []
+        self.sent: list[tuple[list[tuple[_Row, SignedStatement]], Future[list[bytes]] | None]] = []
+
+    def add(self, row: _Row, unsigned: SignedStatement) -> None:
+        self.waiting.append((row, unsigned))
+        if len(self.waiting) >= SIGN_CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        rows, self.waiting = self.waiting, []
+        self.sent.append((rows, self.pool.submit_signing([u.statement_bytes() for _, u in rows])))
+
+    def finish(self, integrated_at: str) -> None:
+        """Fill in every entry: the worker's signatures, or the sequencer's own if the
+        worker is gone."""
+        if self.waiting:
+            self._send()
+        for rows, future in self.sent:
+            signatures = None if future is None else self.pool.result(future)
+            if signatures is None:
+                signatures = [self.key.sign(u.statement_bytes()) for _, u in rows]
+            for (row, unsigned), signature in zip(rows, signatures, strict=True):
+                row.data = encode_entry(with_signature(unsigned, signature), integrated_at)
+                row.leaf_hash = merkle.leaf_hash(row.data)
+        self.sent = []
+
+
 class Ledger:
     """Appends signed statements to the log and hands back receipts."""
 
@@ -156,7 +203,7 @@ class Ledger:
         self._start_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
-        self.signatures = SignaturePool() if parallel_verify else None
+        self.signatures = SignaturePool(log_key.private_key) if parallel_verify else None
 
     # --- public API ---------------------------------------------------------------
 
@@ -198,16 +245,10 @@ class Ledger:
         ``atomic``: all or nothing; if any statement is refused, none is logged (the others
         come back as Conflict errors saying so).
         """
-        items = [_Item(s) for s in statements]
-        for item in items:
-            try:
-                check_statement_shape(item.signed.statement)
-                item.signed.statement_bytes()  # canonical form (and float check) up front
-            except CreditBankError as exc:
-                item.error = exc
-        valid = [i for i in items if i.error is None]
+        items, valid = self._shaped(statements)
         if self.signatures is not None and len(valid) >= PARALLEL_VERIFY_MIN:
-            self._preverify(valid)
+            jobs = self._verification_jobs(valid)
+            self._accept_verdicts(valid, jobs, self.signatures.verify(jobs))
         if atomic and len(valid) < len(items):
             for item in valid:
                 item.error = NOT_ALONE
@@ -215,9 +256,53 @@ class Ledger:
         self._commit(valid, atomic=atomic)
         return [self._outcome(i) for i in items]
 
-    def _preverify(self, items: list[_Item]) -> None:
-        """Check signatures on two cores before taking the lock (see sigpool)."""
-        assert self.signatures is not None
+    def append_batches(
+        self, batches: Iterable[Sequence[SignedStatement]]
+    ) -> Iterator[list[Appended | CreditBankError]]:
+        """``append_many`` over a stream of batches, as a bulk import makes them: each
+        batch's signatures are verified on the second core while the previous batch is
+        sequenced (one batch is read ahead). Results come in batch order."""
+        pending: tuple[list[_Item], list[_Item], _Verdicts] | None = None
+        for statements in batches:
+            items, valid = self._shaped(statements)
+            started = self._start_verifying(valid)
+            if pending is not None:
+                yield self._finish(*pending)
+            pending = (items, valid, started)
+        if pending is not None:
+            yield self._finish(*pending)
+
+    def _start_verifying(self, valid: list[_Item]) -> _Verdicts:
+        if self.signatures is None or len(valid) < PARALLEL_VERIFY_MIN:
+            return None
+        jobs = self._verification_jobs(valid)
+        future = self.signatures.submit(jobs)
+        return None if future is None else (jobs, future)
+
+    def _finish(
+        self, items: list[_Item], valid: list[_Item], started: _Verdicts
+    ) -> list[Appended | CreditBankError]:
+        if started is not None and self.signatures is not None:
+            jobs, future = started
+            self._accept_verdicts(valid, jobs, self.signatures.result(future))
+        self._commit(valid)
+        return [self._outcome(i) for i in items]
+
+    @staticmethod
+    def _shaped(statements: Sequence[SignedStatement]) -> tuple[list[_Item], list[_Item]]:
+        """Items for a batch, and those that pass the shape checks."""
+        items = [_Item(s) for s in statements]
+        for item in items:
+            try:
+                check_statement_shape(item.signed.statement)
+                item.signed.statement_bytes()  # canonical form (and float check) up front
+            except CreditBankError as exc:
+                item.error = exc
+        return items, [i for i in items if i.error is None]
+
+    def _verification_jobs(self, items: list[_Item]) -> list[Job]:
+        """(message, signature, public key of the named key) per item, to check on two
+        cores before taking the lock (see sigpool)."""
         key_ids = list({i.signed.key_id for i in items})
         t = tables.actor_keys
         with self.engine.connect() as conn:
@@ -226,13 +311,17 @@ class Ledger:
                     select(t.c.key_id, t.c.public_key).where(t.c.key_id.in_(key_ids))
                 ).all()
             )
-        jobs = [
+        return [
             (i.signed.statement_bytes(), i.signed.signature, bytes(keys.get(i.signed.key_id, b"")))
             for i in items
         ]
-        verdicts = self.signatures.verify(jobs)
+
+    @staticmethod
+    def _accept_verdicts(items: list[_Item], jobs: list[Job], verdicts: list[bool] | None) -> None:
+        """Note the key each valid signature verified with; whether that key is the
+        author's and active is still decided under the lock (``_check_author``)."""
         if verdicts is None:
-            return
+            return  # no worker: verified one at a time under the lock instead
         for item, ok, (_, _, public_key) in zip(items, verdicts, jobs, strict=True):
             if ok:
                 item.verified_with = public_key
@@ -347,9 +436,12 @@ class Ledger:
     def _commit_locked(self, items: list[_Item], *, atomic: bool = False) -> None:
         for item in items:
             self._reset(item)
-        with self.engine.connect().execution_options(**WRITE) as conn:
+        with (
+            _cyclic_gc_paused(len(items)),
+            self.engine.connect().execution_options(**WRITE) as conn,
+        ):
             try:
-                with conn.begin():
+                with conn.begin(), store.deferred_writes(conn):
                     new_size, note, cache = self._sequence(conn, items)
                     if atomic and any(i.error is not None for i in items):
                         raise _RollBack
@@ -373,6 +465,13 @@ class Ledger:
         ctx = BatchContext(conn, now, format_time(now), state.size)
         seen = self._prefetch_idempotency(conn, items)
         self._prepare(ctx, items)
+        deferred = (
+            _WorkerSigned(self.signatures, self.log_key)
+            if self.signatures is not None
+            and self.signatures.can_sign
+            and len(items) >= PARALLEL_VERIFY_MIN
+            else None
+        )
         rows: list[_Row] = []
         for item in items:
             signed = item.signed
@@ -405,7 +504,9 @@ class Ledger:
             seen[key] = (item.index, digest)
             if item.side_effect is not None:
                 item.side_effect.apply(conn, item.index)
-            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed))
+            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed), deferred)
+        if deferred is not None:
+            deferred.finish(ctx.integrated_at)
         if not rows:
             return state.size, None, {}
         frontier = store.lookup_nodes(conn, merkle.range_nodes(0, state.size))
@@ -442,6 +543,8 @@ class Ledger:
         signed: SignedStatement,
         data: bytes,
         digest: bytes,
+        *,
+        leaf: bytes | None = None,
     ) -> int:
         idx = ctx.next_index
         rows.append(
@@ -451,7 +554,7 @@ class Ledger:
                 signed.actor,
                 signed.idem_key,
                 digest,
-                merkle.leaf_hash(data),
+                merkle.leaf_hash(data) if leaf is None else leaf,
                 data,
             )
         )
@@ -459,9 +562,14 @@ class Ledger:
         return idx
 
     def _derive(
-        self, ctx: BatchContext, rows: list[_Row], derivations: list[Derivation]
+        self,
+        ctx: BatchContext,
+        rows: list[_Row],
+        derivations: list[Derivation],
+        deferred: _WorkerSigned | None = None,
     ) -> list[int]:
-        """Log the decisions a statement triggered (and theirs, depth first)."""
+        """Log the decisions a statement triggered (and theirs, depth first); signed
+        here, or by the signature worker when ``deferred`` collects them."""
         logged: list[int] = []
         pending = list(reversed(derivations))
         while pending:
@@ -472,9 +580,14 @@ class Ledger:
                 "id": f"{d.kind}@{ctx.next_index}",
                 "body": {**d.body, "derived_from": list(d.derived_from)},
             }
-            signed = sign_statement(statement, self.log_key)
-            data = encode_entry(signed, ctx.integrated_at)
-            idx = self._log(ctx, rows, signed, data, signed.statement_hash())
+            if deferred is None:
+                signed = sign_statement(statement, self.log_key)
+                data = encode_entry(signed, ctx.integrated_at)
+                idx = self._log(ctx, rows, signed, data, signed.statement_hash())
+            else:
+                signed = unsigned_statement(statement, self.log_key.key_id)
+                idx = self._log(ctx, rows, signed, b"", signed.statement_hash(), leaf=b"")
+                deferred.add(rows[-1], signed)
             logged.append(idx)
             follow = self._handler(d.kind).apply(ctx, idx, signed)
             pending.extend(reversed(follow))
@@ -574,13 +687,37 @@ class Ledger:
         if fresh:
             assert note is not None
             proofs = store.inclusion_proofs(conn, [index for index, _ in fresh], size, cache)
-            for (index, item), proof in zip(fresh, proofs, strict=True):
-                assert item.entry is not None
-                item.receipt = format_receipt(Receipt(index, tuple(proof), note, item.entry))
+            receipts = format_receipts(
+                [
+                    Receipt(index, tuple(proof), note, item.entry)
+                    for (index, item), proof in zip(fresh, proofs, strict=True)
+                ]
+            )
+            for (_, item), receipt in zip(fresh, receipts, strict=True):
+                item.receipt = receipt
         for item in items:
             if item.duplicate and item.index is not None:
                 item.entry = store.entry_data(conn, item.index)
                 item.receipt = receipt_for(conn, item.index, original=True)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused(size: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector while a big batch is sequenced.
+
+    A batch of a thousand completions makes some hundred thousand short-lived containers
+    (statements, bodies, rows, cache entries); reference counting frees them, but each
+    700 allocations the collector also rescans whatever is alive, about a tenth of the
+    batch's time. Cycles made meanwhile are collected when it resumes.
+    """
+    if size < PARALLEL_VERIFY_MIN or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _self_registered_key(signed: SignedStatement) -> bytes:

@@ -7,11 +7,13 @@ by (level, index) and each proof element is the hash of a leaf range made of at 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, ColumnElement, Connection, and_, or_, select
+from sqlalchemy import Column, ColumnElement, Connection, and_, event, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from creditbank.db import tables
 from creditbank.errors import IntegrityFailure, InvalidInput, NotFound
@@ -42,6 +44,7 @@ def query(conn: Connection, sql: str, params: Sequence[object] = ()) -> list[tup
     Proofs and the projections' hot reads and writes are tiny: building SQLAlchemy
     expressions (or even its driver-level execute) costs more than the database does.
     """
+    flush_writes(conn)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_driver_sql(conn, sql), tuple(params))
@@ -129,13 +132,11 @@ def inclusion_proofs(
     sequencer's receipts for a batch)."""
     # Neighbouring entries share most of their proof ranges: split each range once.
     split: dict[tuple[int, int], list[NodeId]] = {}
-    shapes = []
-    for i in indexes:
-        ranges = merkle.inclusion_proof_ranges(i, size)
+    shapes = merkle.inclusion_proof_ranges_many(indexes, size)
+    for ranges in shapes:
         for r in ranges:
             if r not in split:
                 split[r] = merkle.range_nodes(*r)
-        shapes.append(ranges)
     nodes = lookup_nodes(conn, list(dict.fromkeys(n for ns in split.values() for n in ns)), cached)
     hashes = {r: merkle.hash_range([nodes[n] for n in ns]) for r, ns in split.items()}
     return [[hashes[r] for r in rs] for rs in shapes]
@@ -160,12 +161,82 @@ def insert_nodes(conn: Connection, rows: Sequence[tuple[int, int, bytes]]) -> No
 
 
 def write(conn: Connection, sql: str, params: Sequence[object] = ()) -> None:
-    """Run one INSERT/UPDATE (``?`` placeholders) on the driver's cursor (see ``query``)."""
+    """Run one INSERT/UPDATE (``?`` placeholders) on the driver's cursor (see ``query``),
+    or hold it for the next flush inside ``deferred_writes``."""
+    pending: list[tuple[str, tuple[object, ...]]] | None = conn.info.get(_PENDING)
+    if pending is not None:
+        pending.append((sql, tuple(params)))
+        return
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_driver_sql(conn, sql), tuple(params))
     finally:
         cursor.close()
+
+
+_PENDING = "creditbank.pending_writes"
+
+
+@contextlib.contextmanager
+def deferred_writes(conn: Connection) -> Iterator[None]:
+    """Hold ``write``s on ``conn`` until it next reads (or the block ends), then send them
+    together.
+
+    A batch makes several projection writes per completion; on PostgreSQL each would
+    otherwise wait a network round trip. Order is kept, and every read (``query``, or
+    any statement SQLAlchemy runs on ``conn``) first sends what is held, so handlers read
+    exactly what row-by-row writes would have left.
+    """
+    if _PENDING in conn.info:  # already deferring (nested)
+        yield
+        return
+    conn.info[_PENDING] = []
+    event.listen(conn, "before_cursor_execute", _flush_before_execute)
+    try:
+        yield
+        flush_writes(conn)
+    finally:
+        conn.info.pop(_PENDING, None)
+        event.remove(conn, "before_cursor_execute", _flush_before_execute)
+
+
+def _flush_before_execute(conn: Connection, *_: object) -> None:
+    flush_writes(conn)
+
+
+def flush_writes(conn: Connection) -> None:
+    """Send the writes ``deferred_writes`` holds: one pipeline on PostgreSQL, runs of one
+    statement as ``executemany`` on SQLite. Driver errors come back as SQLAlchemy's
+    DBAPIError, as from any other statement."""
+    pending: list[tuple[str, tuple[object, ...]]] | None = conn.info.get(_PENDING)
+    if not pending:
+        return
+    held = list(pending)
+    pending.clear()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    driver_error = conn.dialect.loaded_dbapi.Error
+    sql = ""
+    try:
+        if conn.dialect.paramstyle == "qmark":
+            cursor = dbapi.cursor()
+            try:
+                start = 0
+                while start < len(held):
+                    sql = held[start][0]
+                    end = start + 1
+                    while end < len(held) and held[end][0] == sql:
+                        end += 1
+                    cursor.executemany(sql, [params for _, params in held[start:end]])
+                    start = end
+            finally:
+                cursor.close()
+        else:
+            with dbapi.pipeline(), dbapi.cursor() as cursor:  # type: ignore[attr-defined]
+                for sql, params in held:
+                    cursor.execute(_driver_sql(conn, sql), params)
+    except driver_error as exc:
+        raise DBAPIError.instance(sql, None, exc, driver_error) from exc
 
 
 def _raw_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:

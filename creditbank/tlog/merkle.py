@@ -13,6 +13,7 @@ RFC's algorithms step by step.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -90,6 +91,33 @@ def inclusion_proof_ranges(index: int, size: int) -> list[tuple[int, int]]:
             lo, m = lo + k, m - k
     ranges.reverse()  # the recursion emits the deepest sibling first
     return ranges
+
+
+def inclusion_proof_ranges_many(indexes: Sequence[int], size: int) -> list[list[tuple[int, int]]]:
+    """``inclusion_proof_ranges`` for each of ``indexes`` (any order), in one descent of
+    the tree: entries of one batch share all but their lowest levels, so each shared
+    step is taken once instead of once per entry."""
+    for index in indexes:
+        if not 0 <= index < size:
+            raise ValueError(f"index {index} is not in a tree of size {size}")
+    order = sorted(set(indexes))
+    found: dict[int, list[tuple[int, int]]] = {}
+    # (lo, hi, the wanted indexes in [lo, hi) sorted, the ranges above, top first)
+    stack: list[tuple[int, int, list[int], tuple[tuple[int, int], ...]]] = [(0, size, order, ())]
+    while stack:
+        lo, hi, wanted, above = stack.pop()
+        if hi - lo == 1:
+            path = list(above)
+            path.reverse()  # deepest sibling first
+            found[lo] = path
+            continue
+        mid = lo + _largest_power_of_two_below(hi - lo)
+        split = bisect.bisect_left(wanted, mid)
+        if split:
+            stack.append((lo, mid, wanted[:split], (*above, (mid, hi))))
+        if split < len(wanted):
+            stack.append((mid, hi, wanted[split:], (*above, (lo, mid))))
+    return [list(found[i]) for i in indexes]
 
 
 def consistency_proof_ranges(first: int, second: int) -> list[tuple[int, int]]:

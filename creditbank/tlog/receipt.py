@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from creditbank.errors import VerificationError
@@ -60,6 +61,26 @@ def format_receipt(r: Receipt) -> str:
     lines.append(f"index {r.index}")
     lines.extend(_b64(h) for h in r.proof)
     return "".join(f"{line}\n" for line in lines) + "\n" + r.checkpoint_note
+
+
+def format_receipts(receipts: Sequence[Receipt]) -> list[str]:
+    """``format_receipt`` of each; the proof hashes that neighbouring entries share (all
+    but their lowest levels) are encoded once."""
+    encoded: dict[bytes, str] = {}
+    out = []
+    for r in receipts:
+        lines = [RECEIPT_HEADER]
+        if r.extra is not None:
+            lines.append(f"extra {_b64(r.extra)}")
+        lines.append(f"index {r.index}")
+        for h in r.proof:
+            text = encoded.get(h)
+            if text is None:
+                text = encoded[h] = _b64(h)
+            lines.append(text)
+        lines.append("")
+        out.append("\n".join(lines) + "\n" + r.checkpoint_note)
+    return out
 
 
 def parse_receipt(text: str) -> Receipt:

@@ -242,3 +242,29 @@ def test_large_batches_verify_signatures_on_two_cores_and_still_refuse_forgeries
     appended = [r for r in results if isinstance(r, Appended)]
     assert [r.index for r in appended] == list(range(3, 3 + len(statements) - 2))
     assert verify_receipt(appended[-1].receipt, bank.verifier_key).index == appended[-1].index
+
+
+def test_streamed_batches_verify_ahead_and_still_refuse_forgeries(bank: Bank) -> None:
+    """append_batches checks the next batch's signatures while one is sequenced: the
+    outcomes are append_many's, batch by batch: forgeries and another actor's key refused."""
+    from creditbank.ledger.sequencer import PARALLEL_VERIFY_MIN
+
+    key = register(bank, "prov-a")
+    other = register(bank, "prov-b")
+    start = bank.ledger.append(notice("prov-a", key)).index + 1
+    batches = [
+        [notice("prov-a", key) for _ in range(PARALLEL_VERIFY_MIN + 5)],
+        [notice("prov-a", key) for _ in range(3)],  # too small for the worker
+        [notice("prov-b", other) for _ in range(PARALLEL_VERIFY_MIN)],
+    ]
+    s = batches[0][7]
+    batches[0][7] = SignedStatement(dict(s.statement, id="forged-a"), s.key_id, s.signature)
+    batches[2][0] = sign_statement(dict(batches[2][0].statement, actor="prov-a"), other)
+    results = list(bank.ledger.append_batches(batches))
+    assert [len(r) for r in results] == [len(b) for b in batches]
+    assert isinstance(results[0][7], BadSignature)
+    assert isinstance(results[2][0], BadSignature)  # valid signature, not prov-a's key
+    appended = [r for batch in results for r in batch if isinstance(r, Appended)]
+    assert [r.index for r in appended] == list(range(start, start + len(appended)))
+    assert len(appended) == sum(len(b) for b in batches) - 2
+    assert verify_receipt(appended[-1].receipt, bank.verifier_key).index == appended[-1].index

@@ -557,3 +557,23 @@ def test_appending_in_batches_equals_appending_at_once(batches: list[int]) -> No
         size += batch
         assert merkle.hash_range(list(frontier.values())) == merkle.root_from_leaves(leaves[:size])
     assert created == all_created
+
+
+@given(
+    size=st.integers(min_value=1, max_value=1 << 40),
+    data=st.data(),
+)
+def test_inclusion_ranges_for_many_equal_one_at_a_time(size: int, data: st.DataObject) -> None:
+    """The batch descent (receipts for a whole batch) gives each index's own ranges."""
+    start = data.draw(st.integers(min_value=0, max_value=size - 1))
+    count = data.draw(st.integers(min_value=1, max_value=min(size - start, 300)))
+    picked = data.draw(
+        st.lists(st.integers(min_value=start, max_value=start + count - 1), min_size=1)
+    )
+    many = merkle.inclusion_proof_ranges_many(picked, size)
+    assert many == [merkle.inclusion_proof_ranges(i, size) for i in picked]
+
+
+def test_inclusion_ranges_for_many_refuse_an_index_outside() -> None:
+    with pytest.raises(ValueError, match="not in a tree"):
+        merkle.inclusion_proof_ranges_many([3, 8], 8)

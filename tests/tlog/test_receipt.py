@@ -15,6 +15,7 @@ from creditbank.tlog.receipt import (
     RECEIPT_HEADER,
     Receipt,
     format_receipt,
+    format_receipts,
     parse_receipt,
 )
 
@@ -154,3 +155,16 @@ def test_invalid_receipt_values_refused(
 ) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 -- each case fails for its own reason
         Receipt(index, proof, checkpoint, None)
+
+
+def test_formatting_many_equals_one_at_a_time() -> None:
+    """format_receipts (a batch's receipts, shared proof hashes encoded once) gives
+    format_receipt's text for each."""
+    shared = [bytes([i]) * 32 for i in range(1, 6)]
+    note = parse_receipt(SPEC_EXAMPLE).checkpoint_note
+    receipts = [
+        Receipt(7, (bytes([200]) * 32, *shared), note, b"entry seven"),
+        Receipt(8, (bytes([201]) * 32, *shared), note, None),
+        Receipt(9, (), note, b""),
+    ]
+    assert format_receipts(receipts) == [format_receipt(r) for r in receipts]
