@@ -22,7 +22,7 @@ from creditbank.db import tables
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from creditbank.ledger.bodies import Body, parse_body
 from creditbank.ledger.entry import SignedStatement, format_time, parse_time
-from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
 from creditbank.standards.model import (
     Standard,
     check_standard,
@@ -69,12 +69,6 @@ class CourseRecognized(Body):
 def semver_key(version: str) -> tuple[int, ...]:
     """Order versions numerically (1.10.0 after 1.9.0)."""
     return tuple(int(part) for part in version.split("-")[0].split("."))
-
-
-def _require_authority(ctx: BatchContext, signed: SignedStatement) -> None:
-    actor = ctx.actor(signed.actor)
-    if actor is None or actor.role != "authority":
-        raise Forbidden(f"only the authority may log {signed.kind}", field="statement.actor")
 
 
 def _violations_error(field: str, violations: list[Any]) -> InvalidInput:
@@ -143,7 +137,7 @@ class DocumentPublishedHandler:
         return document, digest
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        _require_authority(ctx, signed)
+        require_authority(ctx, signed)
         document, digest = self._parse(signed)
         _check_versioned(
             ctx, self.table, self.id_column, document.id, document.version, digest, self.what
@@ -267,7 +261,7 @@ class CourseRecognizedHandler:
             raise InvalidInput(exc.detail, field="statement.body.credits") from exc
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        _require_authority(ctx, signed)
+        require_authority(ctx, signed)
         body = parse_body(CourseRecognized, signed)
         if self._credits(ctx, body) == 0:
             raise RuleViolation(

@@ -15,10 +15,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, StrictInt
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from creditbank.access.handlers import account_status, record_learner_entry
 from creditbank.access.numbers import ACCOUNT_RE, check_account_number
@@ -67,12 +68,15 @@ def _certificate(ctx: BatchContext, number: str) -> Any:
     return ctx.conn.execute(select(c).where(c.c.number == number)).first()
 
 
-def resting_awards(ctx: BatchContext, learner: str, standard_id: str, level: int) -> list[int]:
-    """All the learner's awards valid now in the units of that standard's level."""
+def resting_awards(
+    conn: Connection, learner: str, standard_id: str, level: int, t: datetime
+) -> list[int]:
+    """All the learner's awards valid at ``t`` in the units of that standard's level: what
+    a certificate issued at ``t`` rests on."""
     return sorted(
         a.index
-        for a in learner_awards(ctx.conn, learner, standard_id)
-        if a.unit[1] == level and a.valid_at(ctx.now)
+        for a in learner_awards(conn, learner, standard_id)
+        if a.unit[1] == level and a.valid_at(t)
     )
 
 
@@ -109,7 +113,7 @@ class CertificateIssuedHandler:
                 field="statement.body.learner",
             )
         self._check_application(ctx, signed, body)
-        expected = resting_awards(ctx, body.learner, body.standard_id, body.level)
+        expected = resting_awards(ctx.conn, body.learner, body.standard_id, body.level, ctx.now)
         if sorted(body.awards) != expected:
             raise RuleViolation(
                 "awards must list exactly the learner's awards valid now in this level's units",

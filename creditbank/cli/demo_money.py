@@ -17,13 +17,14 @@ from typing import Any
 from rich.table import Table
 
 from creditbank.bank import Bank
+from creditbank.certificates.handlers import resting_awards
 from creditbank.cli.common import console
 from creditbank.db import tables
 from creditbank.errors import CreditBankError
 from creditbank.keys import KeyPair
 from creditbank.ledger import reads, store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import format_time, sign_statement
+from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.sequencer import Appended
 
 CERTIFIER = "bj-skills-cert"
@@ -59,19 +60,6 @@ def _eligible(bank: Bank) -> list[str]:
             .order_by(e.c.learner)
         ).all()
     return [r.learner for r in rows]
-
-
-def _resting_awards(bank: Bank, learner: str) -> list[int]:
-    """The learner's awards valid now in the level's units (what a certificate attests)."""
-    now = format_time(bank.ledger.clock())
-    with bank.engine.connect() as conn:
-        rows = store.query(
-            conn,
-            "SELECT idx FROM awards WHERE learner = ? AND standard_id = ? AND level = ? "
-            "AND revoked_index IS NULL AND expires_at > ? ORDER BY idx",
-            (learner, STANDARD, LEVEL, now),
-        )
-    return [int(r[0]) for r in rows]
 
 
 def certify(
@@ -117,6 +105,9 @@ def certify(
     advance(3)
     statements = []
     numbers: list[tuple[str, str]] = []
+    now = bank.ledger.clock()
+    with bank.engine.connect() as conn:
+        resting = {who: resting_awards(conn, who, STANDARD, LEVEL, now) for who, _, _ in assessed}
     for n, (learner, application, score) in enumerate(assessed, start=1):
         number = f"BJ-DAN5-2026-{n:06d}"
         numbers.append((number, learner))
@@ -132,7 +123,7 @@ def certify(
                         "standard_id": STANDARD,
                         "level": LEVEL,
                         "application_index": application,
-                        "awards": _resting_awards(bank, learner),
+                        "awards": resting[learner],
                         "assessment": {"result": "passed", "score": score},
                     },
                 },

@@ -21,7 +21,13 @@ from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.ledger.bodies import Body, PublicKeyB64, parse_body
 from creditbank.ledger.entry import ACTOR_RE, SignedStatement
 from creditbank.ledger.entry import AUTHORITY as AUTHORITY
-from creditbank.ledger.kinds import ActorState, BatchContext, Derivation, KeyState
+from creditbank.ledger.kinds import (
+    ActorState,
+    BatchContext,
+    Derivation,
+    KeyState,
+    require_authority,
+)
 from creditbank.verify import author_key_id
 
 Role = Literal["authority", "operator", "provider", "certifier"]
@@ -57,12 +63,6 @@ class NoticePublished(Body):
     text: str = Field(min_length=1)
 
 
-def _require_authority(ctx: BatchContext, signed: SignedStatement) -> None:
-    actor = ctx.actor(signed.actor)
-    if actor is None or actor.role != "authority":
-        raise Forbidden(f"only the authority may log {signed.kind}", field="statement.actor")
-
-
 def _add_key(ctx: BatchContext, index: int, actor_id: str, public_key_b64: str) -> None:
     public_key = base64.b64decode(public_key_b64)
     state = KeyState(author_key_id(public_key), actor_id, public_key, index, None)
@@ -94,7 +94,7 @@ class ActorRegisteredHandler:
                     field="key_id",
                 )
             return
-        _require_authority(ctx, signed)
+        require_authority(ctx, signed)
         if body.role == "authority":
             raise Forbidden("there is one authority per ledger", field="statement.body.role")
         if body.standards and body.role != "certifier":
@@ -138,7 +138,7 @@ class KeyAddedHandler:
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         body = parse_body(KeyAdded, signed)
         if signed.actor != body.actor_id:
-            _require_authority(ctx, signed)
+            require_authority(ctx, signed)
         if ctx.actor(body.actor_id) is None:
             raise NotFound(f"no actor {body.actor_id}", field="statement.body.actor_id")
         if ctx.key(author_key_id(base64.b64decode(body.public_key))) is not None:
@@ -156,7 +156,7 @@ class KeyRevokedHandler:
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         body = parse_body(KeyRevokedBody, signed)
         if signed.actor != body.actor_id:
-            _require_authority(ctx, signed)
+            require_authority(ctx, signed)
         key = ctx.key(body.key_id)
         if key is None or key.actor_id != body.actor_id:
             raise NotFound(

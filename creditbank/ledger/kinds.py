@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, select
 
 from creditbank.db import tables
+from creditbank.errors import Forbidden
 from creditbank.ledger.entry import SignedStatement
 
 
@@ -90,6 +91,13 @@ class BatchContext:
 
     def remember_actor(self, state: ActorState) -> None:
         self._actors[state.id] = state
+
+
+def require_authority(ctx: BatchContext, signed: SignedStatement) -> None:
+    """Refuse the statement unless the authority wrote it."""
+    actor = ctx.actor(signed.actor)
+    if actor is None or actor.role != "authority":
+        raise Forbidden(f"only the authority may log {signed.kind}", field="statement.actor")
 
 
 class KindHandler(Protocol):

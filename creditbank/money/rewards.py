@@ -21,11 +21,11 @@ from pydantic import Field, StrictInt, StrictStr
 from creditbank.access.handlers import record_learner_entry
 from creditbank.catalogue.handlers import DocumentPublishedHandler
 from creditbank.db import tables
-from creditbank.errors import Conflict, Forbidden, NotFound, RuleViolation
+from creditbank.errors import Conflict, NotFound, RuleViolation
 from creditbank.ledger import store
 from creditbank.ledger.bodies import Body, parse_body
 from creditbank.ledger.entry import SignedStatement
-from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
 from creditbank.money import programs, rules
 from creditbank.standards.program import Program
 
@@ -64,12 +64,6 @@ class BudgetSet(Body):
     program_id: str = Field(min_length=1, max_length=64)
     kind: Literal["reward", "subsidy"]
     amount_fen: StrictInt = Field(ge=0)
-
-
-def require_authority(ctx: BatchContext, signed: SignedStatement, what: str) -> None:
-    actor = ctx.actor(signed.actor)
-    if actor is None or actor.role != "authority":
-        raise Forbidden(f"only the authority {what}", field="statement.actor")
 
 
 def _reward(ctx: BatchContext, index: int) -> tuple[str, str, int, str, str] | None:
@@ -251,7 +245,7 @@ class RewardPaidHandler:
     """``reward.paid`` (authority): a granted reward was paid."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        require_authority(ctx, signed, "records payments")
+        require_authority(ctx, signed)
         body = parse_body(RewardPaid, signed)
         reward = _reward(ctx, body.reward_index)
         if reward is None:
@@ -281,7 +275,7 @@ class BudgetSetHandler:
     below what it already covers. A grown reward budget grants waiting rewards."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        require_authority(ctx, signed, "sets budgets")
+        require_authority(ctx, signed)
         body = parse_body(BudgetSet, signed)
         found = programs.program(ctx.conn, body.program_id)
         if found is None:

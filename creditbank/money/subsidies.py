@@ -27,9 +27,9 @@ from creditbank.errors import Conflict, Forbidden, NotFound, RuleViolation
 from creditbank.ledger import store
 from creditbank.ledger.bodies import Body, parse_body
 from creditbank.ledger.entry import SignedStatement, format_time, parse_time
-from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
 from creditbank.money import programs, rules
-from creditbank.money.rewards import PaymentReference, require_authority
+from creditbank.money.rewards import PaymentReference
 from creditbank.standards.model import parse_credits
 from creditbank.standards.program import Program
 
@@ -321,7 +321,7 @@ class SubsidyApprovedHandler:
     """``subsidy.approved`` (authority): only while the year's budget still covers it."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        require_authority(ctx, signed, "approves subsidy claims")
+        require_authority(ctx, signed)
         body = parse_body(PartDecision, signed)
         _, amount, program_id = _require_part(
             ctx, body.entitlement_index, body.provider, "claimed", "approved"
@@ -353,7 +353,7 @@ class SubsidyRejectedHandler:
     """``subsidy.rejected`` (authority), with a reason."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        require_authority(ctx, signed, "rejects subsidy claims")
+        require_authority(ctx, signed)
         body = parse_body(PartRejected, signed)
         _require_part(ctx, body.entitlement_index, body.provider, "claimed", "rejected")
 
@@ -374,7 +374,7 @@ class SubsidyPaidHandler:
     """``subsidy.paid`` (authority): an approved part was paid."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
-        require_authority(ctx, signed, "records payments")
+        require_authority(ctx, signed)
         body = parse_body(PartPaid, signed)
         _require_part(ctx, body.entitlement_index, body.provider, "approved", "paid")
 
