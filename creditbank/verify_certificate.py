@@ -15,11 +15,14 @@ check (:data:`CHECKS`):
 - ``inclusion``: every receipt proves its entry bytes at the index the bundle lists, and
   the entry is canonical and of the kind listed;
 - ``consistency``: every receipt's checkpoint is a prefix of the latest checkpoint;
-- ``keys``: entry 0 is the authority registering itself; every other key registration
-  is by the authority (or, for ``key.added``, the actor itself); no entry uses a key after
-  a listed ``key.revoked`` of it;
-- ``author_signatures``: every entry is signed by a key registered to its actor before it
-  (the log's own entries: by the log key);
+- ``keys``: entry 0 is the authority registering itself; every actor is registered by
+  the authority, a ``key.added`` is by the actor itself and a ``key.recovered`` by the
+  authority; no entry uses a key after a listed ``key.revoked`` of it;
+- ``author_signatures``: every authored entry is signed by a key registered to its actor
+  before it (the operator's statements: by the log key); every entry of a kind the rules
+  derive (:data:`creditbank.authorship.DERIVED_KINDS`) is authored by the log, unsigned
+  and names earlier entries it derives from: its authenticity is its inclusion under the
+  verified checkpoint, its correctness the rules checked below (awards, completions);
 - ``certificate``: exactly one ``certificate.issued`` names this number;
 - ``issuer``: its author is registered by the authority as a certifying body accredited
   for the standard;
@@ -49,6 +52,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from creditbank.authorship import DERIVED_KINDS
 from creditbank.errors import VerificationError
 from creditbank.tlog.note import decode_base64
 from creditbank.tlog.receipt import Receipt, parse_receipt
@@ -68,7 +72,7 @@ __all__ = ["CERTIFICATE_NUMBER", "CHECKS", "Verdict", "verify_certificate"]
 CERTIFICATE_NUMBER = r"^[A-Z0-9][A-Z0-9-]{5,47}$"
 """What a certificate number looks like (as creditbank.certificates.handlers checks)."""
 LOG_ACTOR = "log"  # the log's own statements: derived decisions and operator statements
-KEY_KINDS = ("actor.registered", "key.added")
+KEY_KINDS = ("actor.registered", "key.added", "key.recovered")
 
 CHECKS = (
     "checkpoint",
@@ -153,6 +157,25 @@ class _Proven:
 
     def describe(self) -> str:
         return f"entry {self.index} ({self.kind})"
+
+
+def _derived_problem(e: _Proven) -> str | None:
+    """What is wrong with an entry of a derived kind, if anything: the rules' decisions
+    are the log's, carry no signature, and name the earlier entries they follow from."""
+    if e.actor != LOG_ACTOR:
+        return f"a decision only the rules derive, authored by {e.actor}"
+    if "sig" in e.entry or "key_id" in e.entry:
+        return "a derived decision carries no signature"
+    if e.statement.get("id") != f"{e.kind}@{e.index}":
+        return f"a derived decision's id must be {e.kind}@{e.index}"
+    sources = e.body.get("derived_from")
+    if not (
+        isinstance(sources, list)
+        and sources
+        and all(_is_int(i) and 0 <= i < e.index for i in sources)
+    ):
+        return "a derived decision must name the earlier entries it derives from"
+    return None
 
 
 @dataclass(frozen=True)
@@ -491,8 +514,11 @@ class _Run:
                 return f"registered by {e.actor}, not by the authority {self.authority}"
             if e.body.get("role") == "authority":
                 return "a second authority"
-        elif e.actor not in (actor_id, self.authority):
-            return f"a key of {actor_id} added by {e.actor}"
+        elif e.kind == "key.recovered":
+            if e.actor != self.authority:
+                return f"a recovery key of {actor_id} registered by {e.actor}, not the authority"
+        elif e.actor != actor_id:
+            return f"a key of {actor_id} added by {e.actor} (only the actor adds its own keys)"
         return None
 
     def _author_signatures(self, out: _Outcome) -> None:
@@ -500,6 +526,11 @@ class _Run:
             out.fail("no proven entries")
             return
         for _, e in sorted(self.proven.items()):
+            if e.kind in DERIVED_KINDS:
+                problem = _derived_problem(e)
+                if problem is not None:
+                    out.fail(f"{e.describe()}: {problem}")
+                continue
             try:
                 if e.actor == LOG_ACTOR:
                     verify_entry_signature(e.entry, self.log_public_key)
@@ -516,9 +547,11 @@ class _Run:
                     verify_entry_signature(e.entry, reg.public_key)
             except VerificationError as exc:
                 out.fail(f"{e.describe()}: {exc}")
+        derived = sum(1 for e in self.proven.values() if e.kind in DERIVED_KINDS)
         out.ok_detail = (
-            f"all {len(self.proven)} entries are signed by their authors' registered keys "
-            "(the log's own with the log key)"
+            f"all {len(self.proven) - derived} authored entries are signed by their authors' "
+            f"registered keys (the operator's with the log key); the {derived} derived "
+            "decisions are the log's own, unsigned, proven by inclusion"
         )
 
     # --- the certificate and what it rests on -----------------------------------------
@@ -651,9 +684,11 @@ class _Run:
                 out.fail(f"award {index}: completion {c} is of another course")
             if completion.index >= index:
                 out.fail(f"award {index}: its completion {c} was logged after it")
+            if award.body.get("derived_from") != [c]:
+                out.fail(f"award {index}: not derived from its completion {c}")
         out.ok_detail = (
             f"each of the {checked} awards rests on a completion.recorded of the learner "
-            "by the awarding course's provider"
+            "by the awarding course's provider, and was derived from it"
         )
 
     def _application(self, out: _Outcome) -> None:

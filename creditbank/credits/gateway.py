@@ -1,10 +1,12 @@
 """The xAPI gateway key: a provider's signing key that the bank holds, so an LMS can send
 xAPI statements that become the same signed completion entries as any other.
 
-The authority enables it for a provider (``creditbank xapi enable``): a new Ed25519 key is
-generated, registered on the ledger as a key of that provider (``key.added`` with purpose
-``xapi-gateway``, signed by the authority) and kept in ``<data_dir>/keys/xapi/`` (0600).
-The provider can revoke it like any of its keys; completions signed with it stay valid.
+The provider enables it (``creditbank xapi enable --key PROVIDER_KEY``): a new Ed25519 key
+is generated and registered on the ledger as a key of that provider (``key.added`` with
+purpose ``xapi-gateway``, signed with the provider's own key: only an actor adds keys for
+itself, so the bank cannot give itself a key to sign as a provider), then kept in
+``<data_dir>/keys/xapi/`` (0600). The provider can revoke it like any of its keys;
+completions signed with it stay valid.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ def gateway_key_path(bank: Bank, provider: str) -> Path:
     return bank.settings.keys_dir / "xapi" / f"{provider}.key"
 
 
-def enable_xapi(bank: Bank, provider: str) -> KeyPair:
-    """Create and register the provider's gateway key (once; the file is never replaced)."""
+def enable_xapi(bank: Bank, provider_key: KeyPair) -> KeyPair:
+    """Create the gateway key of the provider ``provider_key`` belongs to and register it,
+    signed by that provider (once; the file is never replaced)."""
+    provider = provider_key.name
     key = KeyPair.generate(provider)
     path = gateway_key_path(bank, provider)
     write_key_file(path, key)  # refuses to overwrite an existing gateway key
@@ -32,7 +36,7 @@ def enable_xapi(bank: Bank, provider: str) -> KeyPair:
             sign_statement(
                 {
                     "kind": "key.added",
-                    "actor": "authority",
+                    "actor": provider,
                     "id": f"xapi-gateway:{provider}:{key.key_id}",
                     "body": {
                         "actor_id": provider,
@@ -40,7 +44,7 @@ def enable_xapi(bank: Bank, provider: str) -> KeyPair:
                         "purpose": "xapi-gateway",
                     },
                 },
-                bank.authority_key(),
+                provider_key,
             )
         )
     except Exception:

@@ -441,8 +441,6 @@ class CompletionRecordedHandler:
 
 
 class CreditAwardedHandler:
-    derived = True
-
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         parse_body(CreditAwarded, signed)
 
@@ -544,8 +542,6 @@ class CompletionRetractedHandler:
 
 
 class CreditRevokedHandler:
-    derived = True
-
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         parse_body(CreditRevoked, signed)
 
@@ -567,8 +563,6 @@ class CreditRevokedHandler:
 
 
 class EligibilityHandler:
-    derived = True
-
     def __init__(self, eligible: bool) -> None:
         self.eligible = eligible
 

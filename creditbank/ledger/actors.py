@@ -1,11 +1,14 @@
 """Actors and their keys: the trust root of the ledger.
 
 The first entry of every log is the authority registering itself with its own key. From
-then on the authority registers (accredits) providers and certifying bodies and their
-keys; any actor may add a key (rotation) or revoke one of its own with a key that is still
-active, and the authority may revoke any key. A statement is valid only if its key was
-active when the statement was logged, so revoking a key never invalidates what it signed
-before.
+then on the authority registers (accredits) providers and certifying bodies with their
+first key. Keys are the actor's own: only the actor adds a key for itself (rotation),
+signed by one of its own active keys, so nobody else, the authority included, can give
+itself a way to sign as that actor. An actor revokes its own keys; the authority may
+revoke any key (a compromise). When an actor has no active key left, the authority may
+register one recovery key for it (``key.recovered``): a visible, dated entry of its own
+kind, so the power is public and rare. A statement is valid only if its key was active
+when the statement was logged, so revoking a key never invalidates what it signed before.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import base64
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from creditbank.db import tables
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -51,6 +54,12 @@ class KeyAdded(Body):
         default="signing",
         description="xapi-gateway: held by the bank to sign the actor's xAPI statements.",
     )
+
+
+class KeyRecovered(Body):
+    actor_id: str = Field(pattern=ACTOR_RE.pattern)
+    public_key: PublicKeyB64
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class KeyRevokedBody(Body):
@@ -106,10 +115,7 @@ class ActorRegisteredHandler:
             raise Conflict(
                 f"actor {body.actor_id} is already registered", field="statement.body.actor_id"
             )
-        if ctx.key(author_key_id(base64.b64decode(body.public_key))) is not None:
-            raise Conflict(
-                "that public key is already registered", field="statement.body.public_key"
-            )
+        _new_key(ctx, body.public_key)
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(ActorRegistered, signed)
@@ -134,20 +140,64 @@ class ActorRegisteredHandler:
         return []
 
 
+def _new_key(ctx: BatchContext, public_key_b64: str) -> None:
+    if ctx.key(author_key_id(base64.b64decode(public_key_b64))) is not None:
+        raise Conflict("that public key is already registered", field="statement.body.public_key")
+
+
 class KeyAddedHandler:
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         body = parse_body(KeyAdded, signed)
         if signed.actor != body.actor_id:
-            require_authority(ctx, signed)
-        if ctx.actor(body.actor_id) is None:
-            raise NotFound(f"no actor {body.actor_id}", field="statement.body.actor_id")
-        if ctx.key(author_key_id(base64.b64decode(body.public_key))) is not None:
-            raise Conflict(
-                "that public key is already registered", field="statement.body.public_key"
+            raise Forbidden(
+                "an actor adds keys only for itself, signed by one of its own active keys "
+                "(the authority may register a recovery key, key.recovered, for an actor "
+                "with no active key left)",
+                field="statement.body.actor_id",
             )
+        actor = ctx.actor(body.actor_id)
+        if body.purpose == "xapi-gateway" and (actor is None or actor.role != "provider"):
+            raise Forbidden(
+                "only a provider's LMS sends xAPI completions", field="statement.body.purpose"
+            )
+        _new_key(ctx, body.public_key)
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(KeyAdded, signed)
+        _add_key(ctx, index, body.actor_id, body.public_key)
+        return []
+
+
+class KeyRecoveredHandler:
+    """The authority's one key power over another actor: a recovery key, only once every
+    key of that actor is revoked (lost or compromised), as a public entry of its own."""
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(KeyRecovered, signed)
+        actor = ctx.actor(body.actor_id)
+        if actor is None:
+            raise NotFound(f"no actor {body.actor_id}", field="statement.body.actor_id")
+        if actor.role in ("authority", "operator"):
+            raise Forbidden(
+                f"{body.actor_id} is not an organisation the authority recovers",
+                field="statement.body.actor_id",
+            )
+        t = tables.actor_keys
+        active = ctx.conn.execute(
+            select(t.c.key_id)
+            .where(t.c.actor_id == body.actor_id, t.c.revoked_index.is_(None))
+            .limit(1)
+        ).first()
+        if active is not None:
+            raise Forbidden(
+                f"{body.actor_id} still has an active key ({active.key_id}); it adds keys "
+                "itself, or the authority revokes that key first",
+                field="statement.body.actor_id",
+            )
+        _new_key(ctx, body.public_key)
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(KeyRecovered, signed)
         _add_key(ctx, index, body.actor_id, body.public_key)
         return []
 

@@ -5,13 +5,17 @@ A *statement* is the part an author signs::
     {"kind": "notice.published", "actor": "prov-0001", "id": "<idempotency key>",
      "body": {...}}
 
-Derived statements (the log's own decisions) use ``actor`` = ``log`` and add
-``derived_from``: the indexes they were derived from. An *entry* wraps the statement with
-the author's key id, the Ed25519 signature over the statement's RFC 8785 bytes and the
-time the log integrated it::
+An *entry* wraps the statement with the author's key id, the Ed25519 signature over the
+statement's RFC 8785 bytes and the time the log integrated it::
 
     {"v": 1, "kind": ..., "statement": {...}, "key_id": "...", "sig": "<base64>",
      "integrated_at": "2026-11-22T04:16:36.123456Z"}
+
+Derived decisions (see :mod:`creditbank.authorship`) use ``actor`` = ``log``, add
+``derived_from`` (the indexes they were derived from) and carry no key id or signature:
+the checkpoint that covers them authenticates them, re-derivation proves them right::
+
+    {"v": 1, "kind": ..., "statement": {...}, "integrated_at": "..."}
 
 The entry's RFC 8785 bytes are the Merkle leaf.
 """
@@ -128,20 +132,13 @@ def sign_statement(statement: Mapping[str, Any], key: KeyPair) -> SignedStatemen
     return signed
 
 
-def unsigned_statement(statement: Mapping[str, Any], key_id: str) -> SignedStatement:
-    """``statement`` with its canonical bytes, to be signed by ``key_id`` later (the log's
-    decisions in a big batch: see the sequencer); ``with_signature`` completes it."""
+def derived_statement(statement: Mapping[str, Any]) -> SignedStatement:
+    """A decision of the rules as handlers and replay see it: authored by the log, with no
+    key id and no signature (``encode_derived`` makes its entry)."""
     data = canonical_bytes(statement, field="statement")
-    unsigned = SignedStatement(dict(statement), key_id, b"")
-    unsigned.__dict__["_canonical"] = data
-    return unsigned
-
-
-def with_signature(unsigned: SignedStatement, signature: bytes) -> SignedStatement:
-    """``unsigned`` with the signature made over its canonical bytes."""
-    signed = SignedStatement(unsigned.statement, unsigned.key_id, signature)
-    signed.__dict__["_canonical"] = unsigned.statement_bytes()
-    return signed
+    derived = SignedStatement(dict(statement), "", b"")
+    derived.__dict__["_canonical"] = data
+    return derived
 
 
 def decode_signature(value: object, *, field: str = "signature") -> bytes:
@@ -179,10 +176,32 @@ def encode_entry(signed: SignedStatement, integrated_at: str) -> bytes:
             _ENTRY_TAIL,
         )
     )
+    _check_size(data)
+    return data
+
+
+def encode_derived(statement_bytes: bytes, kind: str, integrated_at: str) -> bytes:
+    """A derived decision's entry bytes: the statement's canonical bytes and the
+    integration time, no key id and no signature (RFC 8785 member order, as above)."""
+    data = b"".join(
+        (
+            b'{"integrated_at":',
+            canonical_scalar(integrated_at),
+            b',"kind":',
+            canonical_scalar(kind),
+            b',"statement":',
+            statement_bytes,
+            _ENTRY_TAIL,
+        )
+    )
+    _check_size(data)
+    return data
+
+
+def _check_size(data: bytes) -> None:
     if len(data) > MAX_ENTRY_SIZE:
         raise EntryTooLarge(
             f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_SIZE} (store large "
             "evidence off the ledger and reference its SHA-256)",
             field="statement.body",
         )
-    return data

@@ -3,10 +3,10 @@
 For every statement in a batch the sequencer does the common checks (actor active, key
 active, signature, idempotency), then asks the kind's handler to ``check`` it (raise a
 CreditBankError to refuse it, having written nothing), logs it, and calls ``apply``:
-update projections and return the decisions to log right after it, each signed by the log
-operator and naming the entries it derives from. Replaying the log through the same
-handlers rebuilds every projection (``creditbank rebuild``) and re-derives every decision
-(``creditbank audit``).
+update projections and return the decisions to log right after it, each authored by the
+log (unsigned: see ``creditbank.authorship``) and naming the entries it derives from.
+Replaying the log through the same handlers rebuilds every projection (``creditbank
+rebuild``) and re-derives every decision (``creditbank audit``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 
 from creditbank.db import tables
 from creditbank.errors import Forbidden
-from creditbank.ledger.entry import SignedStatement
+from creditbank.ledger.entry import LOG_ACTOR, SignedStatement
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,16 @@ class Derivation:
     kind: str
     body: Mapping[str, Any]
     derived_from: tuple[int, ...]
+
+    def statement(self, index: int) -> dict[str, Any]:
+        """The statement logged for this decision at ``index``: what the sequencer writes
+        and what replay requires, byte for byte."""
+        return {
+            "kind": self.kind,
+            "actor": LOG_ACTOR,
+            "id": f"{self.kind}@{index}",
+            "body": {**self.body, "derived_from": list(self.derived_from)},
+        }
 
 
 @dataclass
@@ -101,9 +111,9 @@ def require_authority(ctx: BatchContext, signed: SignedStatement) -> None:
 
 
 class KindHandler(Protocol):
-    """Rules for one kind of entry. Handlers of decisions the log derives set a class
-    attribute ``derived = True``: replay matches those against what the rules derive
-    instead of re-checking them as statements. A handler may also define
+    """Rules for one kind of entry. For the kinds the authorship table marks derived,
+    ``check`` is never called: such entries come only from another handler's ``apply``,
+    and replay matches them against what the rules derive. A handler may also define
     ``prepare(ctx, statements)``, called once per batch with that batch's statements of its
     kind, to read what they need in one query (into ``ctx.cache``)."""
 

@@ -30,6 +30,7 @@ from creditbank.credits.handlers import (
 from creditbank.ledger.actors import (
     ActorRegisteredHandler,
     KeyAddedHandler,
+    KeyRecoveredHandler,
     KeyRevokedHandler,
     NoticeHandler,
 )
@@ -56,6 +57,7 @@ def default_handlers() -> dict[str, KindHandler]:
     return {
         "actor.registered": ActorRegisteredHandler(),
         "key.added": KeyAddedHandler(),
+        "key.recovered": KeyRecoveredHandler(),
         "key.revoked": KeyRevokedHandler(),
         "notice.published": NoticeHandler(),
         "standard.published": DocumentPublishedHandler("standard"),

@@ -1,8 +1,11 @@
 """Replaying the log through the rules: the basis of `rebuild` and `audit`.
 
-Each entry is parsed, its author's key checked against the key state *at that point of
-the log* and its signature verified; the kind's handler re-checks it and re-applies it to
-the projections, and the decisions it derives must be exactly the entries that follow it.
+Each entry is parsed and looked up in the authorship table. An authored entry must be
+signed by a role the table allows, with a key of its author active *at that point of the
+log*; the kind's handler re-checks it and re-applies it to the projections. The decisions
+it derives must be exactly the entries that follow it: every entry of a derived kind must
+be the next decision the rules produced (same kind, same content, same order, unsigned),
+whoever signed it otherwise, and none may be missing.
 """
 
 from __future__ import annotations
@@ -18,15 +21,22 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection
 
+from creditbank.authorship import KINDS, check_author
+from creditbank.canonical import canonical_bytes
 from creditbank.errors import CreditBankError
 from creditbank.ledger.entry import (
     LOG_ACTOR,
     SignedStatement,
     check_statement_shape,
+    derived_statement,
+    encode_derived,
     encode_entry,
     parse_time,
 )
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
+
+_SIGNED_FIELDS = frozenset({"v", "kind", "statement", "key_id", "sig", "integrated_at"})
+_DERIVED_FIELDS = frozenset({"v", "kind", "statement", "integrated_at"})
 
 
 class ReplayFinding(Exception):
@@ -54,7 +64,7 @@ class Replayer:
     def feed(self, index: int, data: bytes) -> None:
         if index != self.next_index:
             raise ReplayFinding(self.next_index, "entry is missing (indexes must be consecutive)")
-        signed, integrated_at = self._parse(index, data)
+        signed, integrated_at, unsigned = self._parse(index, data)
         ctx = self.ctx
         if index % 20_000 == 0:
             ctx.cache.clear()  # write-through caches: bounded memory over a long replay
@@ -62,18 +72,28 @@ class Replayer:
         ctx.integrated_at = integrated_at
         ctx.next_index = index
         handler = self.handlers.get(signed.kind)
-        if handler is None:
+        row = KINDS.get(signed.kind)
+        if handler is None or row is None:
             raise ReplayFinding(index, f"unknown kind {signed.kind!r}")
-        if signed.actor == LOG_ACTOR and getattr(handler, "derived", False):
+        if row.derived:
+            if not unsigned or signed.actor != LOG_ACTOR:
+                raise ReplayFinding(
+                    index,
+                    f"{signed.kind} is derived by the rules only; this one is authored by "
+                    f"{signed.actor} and signed",
+                )
             self._match_derivation(index, signed)
         else:
+            if unsigned:
+                raise ReplayFinding(index, f"{signed.kind} must be signed by its author")
             if self.expected:
                 raise ReplayFinding(index, "a derived decision is missing before this entry")
+            self._check_role(ctx, index, signed)
             try:
                 handler.check(ctx, signed)
             except CreditBankError as exc:
                 raise ReplayFinding(index, f"the rules refuse this entry: {exc.detail}") from exc
-        self._verify_author(ctx, index, signed)
+            self._verify_author(ctx, index, signed)
         derived = handler.apply(ctx, index, signed)
         for i, d in enumerate(derived):
             self.expected.insert(i, (index, d))
@@ -83,31 +103,33 @@ class Replayer:
         if self.expected:
             raise ReplayFinding(self.next_index, "the log ends before a derived decision")
 
-    def _parse(self, index: int, data: bytes) -> tuple[SignedStatement, str]:
+    def _parse(self, index: int, data: bytes) -> tuple[SignedStatement, str, bool]:
+        """The entry's statement, integration time, and whether it is unsigned (the form
+        of a derived decision)."""
         try:
             entry = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ReplayFinding(index, "entry is not JSON") from exc
-        if not isinstance(entry, dict) or set(entry) != {
-            "v",
-            "kind",
-            "statement",
-            "key_id",
-            "sig",
-            "integrated_at",
-        }:
+        if not isinstance(entry, dict) or set(entry) not in (_SIGNED_FIELDS, _DERIVED_FIELDS):
             raise ReplayFinding(index, "entry does not have the entry fields")
+        unsigned = set(entry) == _DERIVED_FIELDS
         statement, integrated_at = entry["statement"], entry["integrated_at"]
         if not isinstance(statement, dict) or not isinstance(integrated_at, str):
             raise ReplayFinding(index, "malformed statement or integration time")
-        if not isinstance(entry["key_id"], str):
+        if not unsigned and not isinstance(entry["key_id"], str):
             raise ReplayFinding(index, "malformed key id")
-        signed = SignedStatement(statement, entry["key_id"], self._sig(index, entry))
         try:
             check_statement_shape(statement)
             # Re-encoding from the parsed parts must give back the stored bytes exactly:
             # RFC 8785 form, the schema version, and the entry's kind = its statement's.
-            canonical = encode_entry(signed, integrated_at)
+            if unsigned:
+                signed = derived_statement(statement)
+                canonical = encode_derived(
+                    signed.statement_bytes(), str(statement["kind"]), integrated_at
+                )
+            else:
+                signed = SignedStatement(statement, entry["key_id"], self._sig(index, entry))
+                canonical = encode_entry(signed, integrated_at)
         except CreditBankError as exc:
             raise ReplayFinding(index, f"malformed entry: {exc.detail}") from exc
         if canonical != data:
@@ -117,7 +139,7 @@ class Replayer:
         if integrated_at < self.last_time:
             raise ReplayFinding(index, "integrated_at runs backwards")
         self.last_time = integrated_at
-        return signed, integrated_at
+        return signed, integrated_at, unsigned
 
     @staticmethod
     def _sig(index: int, entry: dict[str, Any]) -> bytes:
@@ -130,11 +152,23 @@ class Replayer:
         if not self.expected:
             raise ReplayFinding(index, "the log wrote a decision no rule derived")
         source, d = self.expected.popleft()
-        want = {**d.body, "derived_from": list(d.derived_from)}
-        if signed.kind != d.kind or dict(signed.body) != want:
+        if signed.statement_bytes() != canonical_bytes(d.statement(index)):
             raise ReplayFinding(
                 index, f"decision differs from what the rules derive from entry {source}"
             )
+
+    @staticmethod
+    def _check_role(ctx: BatchContext, index: int, signed: SignedStatement) -> None:
+        """The authorship table allows this author's role for this kind."""
+        if index == 0:
+            return  # the authority registering itself; its handler checks the rest
+        actor = ctx.actor(signed.actor)
+        if actor is None:
+            raise ReplayFinding(index, f"unknown actor {signed.actor!r}")
+        try:
+            check_author(signed.kind, actor.role)
+        except CreditBankError as exc:
+            raise ReplayFinding(index, exc.detail) from exc
 
     def _verify_author(self, ctx: BatchContext, index: int, signed: SignedStatement) -> None:
         if index == 0:

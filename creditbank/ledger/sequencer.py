@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
+from creditbank.authorship import check_author, refuse_derived
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
 from creditbank.errors import (
@@ -51,12 +52,12 @@ from creditbank.ledger.entry import (
     LOG_ACTOR,
     SignedStatement,
     check_statement_shape,
+    derived_statement,
+    encode_derived,
     encode_entry,
     format_time,
     parse_time,
     sign_statement,
-    unsigned_statement,
-    with_signature,
 )
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
 from creditbank.ledger.sigpool import Job, SignaturePool
@@ -134,48 +135,6 @@ class _Row:
     data: bytes
 
 
-SIGN_CHUNK = 128
-
-
-class _WorkerSigned:
-    """The log's derived decisions of a big batch, signed by the signature worker while
-    the sequencer goes on deciding; their entries are completed before the tree grows.
-
-    Handlers only read a decision's statement, never its signature, and the signature
-    is over the statement's canonical bytes, known at once: only the entry bytes (and
-    leaf hash) wait for it.
-    """
-
-    def __init__(self, pool: SignaturePool, key: KeyPair) -> None:
-        self.pool = pool
-        self.key = key
-        self.waiting: list[tuple[_Row, SignedStatement]] = []
-        self.sent: list[tuple[list[tuple[_Row, SignedStatement]], Future[list[bytes]] | None]] = []
-
-    def add(self, row: _Row, unsigned: SignedStatement) -> None:
-        self.waiting.append((row, unsigned))
-        if len(self.waiting) >= SIGN_CHUNK:
-            self._send()
-
-    def _send(self) -> None:
-        rows, self.waiting = self.waiting, []
-        self.sent.append((rows, self.pool.submit_signing([u.statement_bytes() for _, u in rows])))
-
-    def finish(self, integrated_at: str) -> None:
-        """Fill in every entry: the worker's signatures, or the sequencer's own if the
-        worker is gone."""
-        if self.waiting:
-            self._send()
-        for rows, future in self.sent:
-            signatures = None if future is None else self.pool.result(future)
-            if signatures is None:
-                signatures = [self.key.sign(u.statement_bytes()) for _, u in rows]
-            for (row, unsigned), signature in zip(rows, signatures, strict=True):
-                row.data = encode_entry(with_signature(unsigned, signature), integrated_at)
-                row.leaf_hash = merkle.leaf_hash(row.data)
-        self.sent = []
-
-
 class Ledger:
     """Appends signed statements to the log and hands back receipts."""
 
@@ -203,7 +162,8 @@ class Ledger:
         self._start_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
-        self.signatures = SignaturePool(log_key.private_key) if parallel_verify else None
+        # The workers only verify: the log key never leaves this process.
+        self.signatures = SignaturePool() if parallel_verify else None
 
     # --- public API ---------------------------------------------------------------
 
@@ -465,13 +425,6 @@ class Ledger:
         ctx = BatchContext(conn, now, format_time(now), state.size)
         seen = self._prefetch_idempotency(conn, items)
         self._prepare(ctx, items)
-        deferred = (
-            _WorkerSigned(self.signatures, self.log_key)
-            if self.signatures is not None
-            and self.signatures.can_sign
-            and len(items) >= PARALLEL_VERIFY_MIN
-            else None
-        )
         rows: list[_Row] = []
         for item in items:
             signed = item.signed
@@ -504,9 +457,7 @@ class Ledger:
             seen[key] = (item.index, digest)
             if item.side_effect is not None:
                 item.side_effect.apply(conn, item.index)
-            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed), deferred)
-        if deferred is not None:
-            deferred.finish(ctx.integrated_at)
+            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed))
         if not rows:
             return state.size, None, {}
         frontier = store.lookup_nodes(conn, merkle.range_nodes(0, state.size))
@@ -543,8 +494,6 @@ class Ledger:
         signed: SignedStatement,
         data: bytes,
         digest: bytes,
-        *,
-        leaf: bytes | None = None,
     ) -> int:
         idx = ctx.next_index
         rows.append(
@@ -554,7 +503,7 @@ class Ledger:
                 signed.actor,
                 signed.idem_key,
                 digest,
-                merkle.leaf_hash(data) if leaf is None else leaf,
+                merkle.leaf_hash(data),
                 data,
             )
         )
@@ -562,32 +511,19 @@ class Ledger:
         return idx
 
     def _derive(
-        self,
-        ctx: BatchContext,
-        rows: list[_Row],
-        derivations: list[Derivation],
-        deferred: _WorkerSigned | None = None,
+        self, ctx: BatchContext, rows: list[_Row], derivations: list[Derivation]
     ) -> list[int]:
-        """Log the decisions a statement triggered (and theirs, depth first); signed
-        here, or by the signature worker when ``deferred`` collects them."""
+        """Log the decisions a statement triggered (and theirs, depth first). The only way
+        a derived kind enters the log: authored by the log, unsigned (the checkpoint
+        covers it, re-derivation proves it)."""
         logged: list[int] = []
         pending = list(reversed(derivations))
         while pending:
             d = pending.pop()
-            statement = {
-                "kind": d.kind,
-                "actor": LOG_ACTOR,
-                "id": f"{d.kind}@{ctx.next_index}",
-                "body": {**d.body, "derived_from": list(d.derived_from)},
-            }
-            if deferred is None:
-                signed = sign_statement(statement, self.log_key)
-                data = encode_entry(signed, ctx.integrated_at)
-                idx = self._log(ctx, rows, signed, data, signed.statement_hash())
-            else:
-                signed = unsigned_statement(statement, self.log_key.key_id)
-                idx = self._log(ctx, rows, signed, b"", signed.statement_hash(), leaf=b"")
-                deferred.add(rows[-1], signed)
+            statement = d.statement(ctx.next_index)
+            signed = derived_statement(statement)
+            data = encode_derived(signed.statement_bytes(), d.kind, ctx.integrated_at)
+            idx = self._log(ctx, rows, signed, data, signed.statement_hash())
             logged.append(idx)
             follow = self._handler(d.kind).apply(ctx, idx, signed)
             pending.extend(reversed(follow))
@@ -617,10 +553,13 @@ class Ledger:
         operator: bool = False,
         verified_with: bytes | None = None,
     ) -> None:
-        """Actor active, key the actor's and active now, signature valid."""
+        """The authorship table allows the kind from this author (derived kinds from none);
+        actor active, key the actor's and active now, signature valid."""
+        refuse_derived(signed.kind)
         if (signed.actor == LOG_ACTOR) != operator:
             raise InvalidInput("only the log itself writes as 'log'", field="statement.actor")
         if operator:
+            check_author(signed.kind, "operator")
             public_key = self.log_key.public_key
         elif ctx.next_index == 0:
             public_key = _self_registered_key(signed)
@@ -628,6 +567,7 @@ class Ledger:
             actor = ctx.actor(signed.actor)
             if actor is None:
                 raise BadSignature(f"unknown actor {signed.actor!r}", field="statement.actor")
+            check_author(signed.kind, actor.role)
             if actor.status != "active":
                 raise KeyRevoked(f"actor {signed.actor} is {actor.status}", field="statement.actor")
             key = ctx.key(signed.key_id)

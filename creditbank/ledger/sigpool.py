@@ -5,9 +5,8 @@ so a big batch is split: a worker process verifies one part while the sequencing
 verifies the other. The result only says "this signature is valid for this public key";
 whether the key is the author's and active is still decided under the log's lock.
 
-The worker can also sign the log's derived decisions of a big batch while the sequencer
-goes on deciding (it is handed the log key when it starts: a child process of the
-ledger's own, holding nothing the ledger does not).
+The workers hold no key: they only verify. (The log key stays in the sequencing process;
+derived decisions carry no per-entry signature, see ``creditbank.authorship``.)
 This module imports nothing but ``cryptography`` so worker processes start fast.
 """
 
@@ -21,34 +20,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 log = logging.getLogger(__name__)
 
 Job = tuple[bytes, bytes, bytes]
 """(message, signature, public key)"""
-WORKERS = 2
+WORKERS = 1  # one job at a time is ever outstanding: the next batch, or half of this one
 A = TypeVar("A")
 R = TypeVar("R")
-
-
-_signer: Ed25519PrivateKey | None = None
-
-
-def _start_worker(signing_key: bytes | None) -> None:
-    global _signer  # the worker process's one key
-    _signer = None if signing_key is None else Ed25519PrivateKey.from_private_bytes(signing_key)
-
-
-def sign_all(messages: Sequence[bytes]) -> list[bytes]:
-    """Sign each message with the key the worker was started with."""
-    if _signer is None:
-        raise RuntimeError("this signature worker has no signing key")
-    return [_signer.sign(m) for m in messages]
 
 
 def verify_all(jobs: Sequence[Job]) -> list[bool]:
@@ -63,22 +43,11 @@ def verify_all(jobs: Sequence[Job]) -> list[bool]:
 
 
 class SignaturePool:
-    """A process pool, started on first use. Two workers: while one verifies the next
-    batch of a stream, the other signs this batch's decisions as they come (the
-    sequencer waits for those before it can grow the tree)."""
+    """A process pool of verifiers, started on first use."""
 
-    def __init__(self, signing_key: Ed25519PrivateKey | None = None) -> None:
+    def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
-        self._signing_key = (
-            None
-            if signing_key is None
-            else signing_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        )
-
-    @property
-    def can_sign(self) -> bool:
-        return self._signing_key is not None and not self._broken
 
     def start(self) -> None:
         """Start the worker now (it takes a moment to spawn) rather than on first use."""
@@ -103,25 +72,13 @@ class SignaturePool:
         one batch while the next one's signatures are checked); None as for ``verify``."""
         return self._submit(verify_all, list(jobs))
 
-    def submit_signing(self, messages: Sequence[bytes]) -> Future[list[bytes]] | None:
-        """Start signing ``messages`` with the log key in the worker; None as for
-        ``verify`` (the caller then signs them itself)."""
-        if self._signing_key is None:
-            return None
-        return self._submit(sign_all, list(messages))
-
     def _submit(self, fn: Callable[[list[A]], list[R]], work: list[A]) -> Future[list[R]] | None:
         if self._broken:
             return None
         try:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    WORKERS,
-                    mp_context=context,
-                    initializer=_start_worker,
-                    initargs=(self._signing_key,),
-                )
+                self._pool = ProcessPoolExecutor(WORKERS, mp_context=context)
             return self._pool.submit(fn, work)
         except (BrokenProcessPool, RuntimeError, OSError):
             self._give_up()

@@ -215,8 +215,6 @@ def _set(ctx: BatchContext, entitlement: int, provider: str, sql_set: str, *valu
 
 
 class SubsidyEntitledHandler:
-    derived = True
-
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         parse_body(SubsidyEntitled, signed)
 
@@ -256,8 +254,6 @@ class SubsidyEntitledHandler:
 
 class PartEndedHandler:
     """``subsidy.cancelled`` and ``subsidy.clawback_due`` (derived)."""
-
-    derived = True
 
     def __init__(self, status: str) -> None:
         self.status = status

@@ -125,7 +125,7 @@ def test_malformed_statements_name_the_field(change: dict[str, Any], field: str)
 
 
 def test_xapi_over_http_is_the_same_entry_and_idempotent(world: World, client: Any) -> None:
-    enable_xapi(world.bank, "prov-a")
+    enable_xapi(world.bank, world.key)
     client.token = token_for(world.bank, "prov-a")
     learner = world.learner()
     batch = [
@@ -164,7 +164,7 @@ def test_xapi_refusals_store_nothing(world: World, client: Any) -> None:
     learner = world.learner()
     r = client.post("/xapi/statements", json=statement(learner), headers=V)
     assert r.status_code == 403  # xAPI not enabled for prov-a yet
-    enable_xapi(world.bank, "prov-a")
+    enable_xapi(world.bank, world.key)
     before = size(world)
     r = client.post("/xapi/statements", json=statement(learner))
     assert r.status_code == 422

@@ -318,6 +318,7 @@ ALLOWED_OWN = (
     "creditbank.verify_certificate",
     "creditbank.errors",
     "creditbank.canonical",
+    "creditbank.authorship",
 )
 
 
