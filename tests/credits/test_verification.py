@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
+from creditbank.canonical import canonical_bytes
 from creditbank.catalogue import statements
 from creditbank.certificates.handlers import CERTIFICATE_NUMBER as HANDLER_NUMBER_PATTERN
 from creditbank.certificates.verification import certificate_bundle
@@ -20,7 +21,12 @@ from creditbank.client import ApiError, CreditBankClient
 from creditbank.errors import InvalidInput, NotFound
 from creditbank.keys import KeyPair
 from creditbank.ledger import store
-from creditbank.ledger.entry import SignedStatement, encode_entry, sign_statement
+from creditbank.ledger.entry import (
+    SignedStatement,
+    encode_derived,
+    encode_entry,
+    sign_statement,
+)
 from creditbank.ledger.sequencer import receipt_for
 from creditbank.tlog import merkle
 from creditbank.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
@@ -380,6 +386,34 @@ def test_an_entry_signed_by_someone_else_fails_its_author_signature(world: World
     # cert-b's key is not even in the bundle: nothing vouches for it
     assert set(problems) == {"author_signatures"}, problems
     assert f"entry {cert['index']} (certificate.issued)" in problems["author_signatures"]
+
+
+def test_a_derived_award_is_proven_by_inclusion_not_by_a_signature(world: World) -> None:
+    """An award is the log's own unsigned decision: the verdict accepts it by inclusion
+    and the rules' checks. The same award signed by the log key (the form a forger with
+    the key would use) is refused, as is one that names another source."""
+    certify(world)
+    bundle = bundle_of(world)
+    assert verdict_of(world, bundle).valid
+    award = item(bundle, "award")
+    entry = entry_of(award["receipt"])
+    assert "sig" not in entry
+    assert "key_id" not in entry
+    signed = encode_entry(
+        sign_statement(entry["statement"], world.bank.log_key), entry["integrated_at"]
+    )
+    forged = copy.deepcopy(bundle)
+    forged_log(world, forged, {award["index"]: signed})
+    problems = failed(verdict_of(world, forged))
+    assert set(problems) == {"author_signatures"}, problems
+    assert "carries no signature" in problems["author_signatures"]
+    statement = copy.deepcopy(entry["statement"])
+    statement["body"]["derived_from"] = [0]
+    moved = encode_derived(canonical_bytes(statement), entry["kind"], entry["integrated_at"])
+    forged_log(world, bundle, {award["index"]: moved})
+    problems = failed(verdict_of(world, bundle))
+    assert set(problems) == {"completions"}, problems
+    assert "not derived from its completion" in problems["completions"]
 
 
 def test_the_application_and_its_passed_assessment_are_required(world: World) -> None:
