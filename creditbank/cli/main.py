@@ -131,6 +131,35 @@ def routes() -> None:
 
 
 @app.command()
+def kinds(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per kind.")] = False,
+) -> None:
+    """List every entry kind, how it enters the log and who may author it (the one
+    authorship table; derived kinds come only from the rules).
+
+    Example: creditbank kinds --json
+    """
+    import json
+
+    from rich.table import Table
+
+    from creditbank.authorship import KINDS
+
+    if as_json:
+        for kind, row in KINDS.items():
+            line = {"kind": kind, "way": row.way, "roles": list(row.roles), "note": row.note}
+            typer.echo(json.dumps(line, ensure_ascii=False))
+        return
+    table = Table(title="entry kinds and their authors")
+    for col in ("kind", "enters as", "authors", "what"):
+        table.add_column(col, overflow="fold")
+    for kind, row in KINDS.items():
+        authors = "the rules (never accepted)" if row.derived else ", ".join(row.roles)
+        table.add_row(kind, row.way, authors, row.note)
+    console.print(table)
+
+
+@app.command()
 @cli_errors
 def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Re-read the whole log and check every hash, signature, checkpoint and projection."""
