@@ -1,10 +1,14 @@
 """Learners' rewards (rules.md: Rewards), as ledger entries.
 
-- On ``certificate.issued`` the log derives ``reward.granted`` (the budget covers it) or
-  ``reward.queued`` (``pending_budget``: it waits, and counts toward the yearly cap).
+- On ``certificate.issued`` the log derives ``reward.granted`` or ``reward.queued``
+  (``pending_budget``: it waits, and counts toward the yearly cap). The year's rewards
+  form one queue in issuance order: a new one is granted only when no earlier reward of
+  its year waits and the budget covers it (``rules.admit``); nobody overtakes a waiting
+  learner, even with a smaller amount.
 - ``budget.set`` (authority), a new program version, or a cancelled granted reward grow
   what the budget has left: waiting rewards are then granted (``reward.granted`` naming
   ``queued_index``) strictly in arrival order, stopping at the first that does not fit.
+  So does cancelling a waiting reward, which may have been the head holding the rest back.
 - ``reward.paid`` (authority): a granted reward was paid, with the payment reference.
 - On ``certificate.revoked``: an unpaid reward is cancelled (``reward.cancelled``); a paid
   one becomes ``reward.clawback_due`` (still counted against the budget).
@@ -79,6 +83,17 @@ def _reward(ctx: BatchContext, index: int) -> tuple[str, str, int, str, str] | N
     return str(status), str(program_id), int(amount), str(learner), str(number)
 
 
+def _queue_waiting(ctx: BatchContext, program_id: str) -> bool:
+    """Whether any reward of the program's year waits for budget (one probe of the
+    ``ix_rewards_program`` index on program and status)."""
+    rows = store.query(
+        ctx.conn,
+        "SELECT 1 FROM rewards WHERE program_id = ? AND status = 'pending_budget' LIMIT 1",
+        (program_id,),
+    )
+    return bool(rows)
+
+
 def reward_on_issue(
     ctx: BatchContext, index: int, learner: str, number: str, level: int, found: Program
 ) -> list[Derivation]:
@@ -95,8 +110,12 @@ def reward_on_issue(
     )
     if amount == 0:
         return []
-    left = programs.remaining(ctx.conn, found, "reward")
-    kind = "reward.granted" if amount <= left else "reward.queued"
+    admission = rules.admit(
+        programs.remaining(ctx.conn, found, "reward"),
+        amount,
+        queue_waiting=_queue_waiting(ctx, found.id),
+    )
+    kind = "reward.granted" if admission.granted else "reward.queued"
     body = {
         "learner": learner,
         "certificate_number": number,
@@ -234,7 +253,10 @@ class RewardEndedHandler:
             (self.status, index, body.reward_index),
         )
         record_learner_entry(ctx, body.learner, index, signed.kind)
-        if self.status == "cancelled" and before[0] == "granted":
+        # A cancelled granted reward grows the remainder; a cancelled waiting one may have
+        # been the head of the queue that held the others back. Either way the queue moves
+        # on as far as the remainder allows (release grants nothing otherwise).
+        if self.status == "cancelled" and before[0] in ("granted", "pending_budget"):
             found = programs.program(ctx.conn, before[1])
             if found is not None:
                 return release_waiting(ctx, found, index)

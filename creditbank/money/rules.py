@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 PROGRAM_TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -38,6 +39,31 @@ class Waiting:
 
     reward_index: int
     amount_fen: int
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What happens to a new reward: ``granted``, or ``pending_budget`` because an earlier
+    reward of its year still waits (``queue_waiting``: nobody overtakes it) or because what
+    the budget has left cannot cover it (``budget_short``)."""
+
+    status: Literal["granted", "pending_budget"]
+    reason: Literal["covered", "queue_waiting", "budget_short"]
+
+    @property
+    def granted(self) -> bool:
+        return self.status == "granted"
+
+
+def admit(remaining_fen: int, amount_fen: int, *, queue_waiting: bool) -> Admission:
+    """The decision for a new reward: the year's rewards form one queue in issuance order,
+    so it is granted only when no earlier reward of the year waits and the remainder
+    covers it; otherwise it joins the queue, even if it is smaller than the one waiting."""
+    if queue_waiting:
+        return Admission("pending_budget", "queue_waiting")
+    if amount_fen > remaining_fen:
+        return Admission("pending_budget", "budget_short")
+    return Admission("granted", "covered")
 
 
 def release(remaining_fen: int, waiting: Sequence[Waiting]) -> list[int]:

@@ -1,17 +1,21 @@
 """Learners' rewards on the ledger (rules.md: Rewards): granted on issuance by level,
-capped per learner and program year (Asia/Shanghai), queued when the budget is exhausted
-and released strictly in arrival order, cancelled or clawed back on revocation, paid by
-the authority. Every refusal writes nothing."""
+capped per learner and program year (Asia/Shanghai), queued when the budget cannot cover
+them or an earlier reward of the year waits (nobody overtakes) and released strictly in
+arrival order, cancelled or clawed back on revocation, paid by the authority. Every
+refusal writes nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from creditbank.catalogue.service import publish_statement
+from creditbank.cli.main import app
 from creditbank.errors import (
     Conflict,
     CreditBankError,
@@ -20,9 +24,13 @@ from creditbank.errors import (
     NotFound,
     RuleViolation,
 )
+from creditbank.ledger import audit, store
 from creditbank.ledger.entry import format_time, sign_statement
+from creditbank.ledger.registry import default_handlers
+from creditbank.settings import Settings
 from tests.catalogue.conftest import CATALOGUE
 from tests.money.conftest import CAP, NEW_YEAR_2027, P2026, P2027, Certified, Money
+from tests.money.test_money_replay import projections
 
 REWARD_KINDS = ("reward.granted", "reward.queued", "reward.cancelled", "reward.clawback_due")
 
@@ -222,6 +230,106 @@ def test_an_exhausted_budget_queues_and_releases_in_arrival_order(money: Money) 
     assert money.body(revoked.derived[1])["queued_index"] == ids[2]
     assert money.reward(money.reward_of(first)).status == "cancelled"
     assert money.reward(ids[2]).status == "granted"
+
+
+def reward_decisions(money: Money) -> list[tuple[str, str]]:
+    """Every ``reward.granted`` / ``reward.queued`` in log order: (kind, certificate)."""
+    with money.bank.engine.connect() as conn:
+        entries = [json.loads(data) for _, data, _ in store.iter_entries(conn)]
+    return [
+        (e["kind"], e["statement"]["body"]["certificate_number"])
+        for e in entries
+        if e["kind"] in ("reward.granted", "reward.queued")
+    ]
+
+
+def assert_audit_and_rebuild(money: Money, settings: Settings) -> None:
+    """``creditbank audit`` re-derives every decision, and ``rebuild`` recomputes from the
+    ledger alone the projections built append by append."""
+    result = CliRunner().invoke(
+        app,
+        ["audit", "--data-dir", str(settings.data_dir), "--database-url", settings.database_url],
+        env={"COLUMNS": "220"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "audit OK" in result.output
+    incremental = projections(money)
+    audit.rebuild(money.bank.engine, default_handlers())
+    assert projections(money) == incremental
+
+
+def test_nobody_overtakes_a_waiting_reward(money: Money, settings: Settings) -> None:
+    """rules.md: a new reward waits while an earlier one of its year waits, even if what is
+    left would cover it; a grown budget releases the queue in arrival order, stopping at
+    the first that does not fit; an empty queue grants the next reward directly."""
+    money.set_budget(P2026, "reward", 100000)  # 1,000 yuan
+    plans = ("dan5", "dan4", "dan5", "dan5")  # 500, 1,000, 500, 500 yuan
+    c = [money.certify(money.learner(), plan) for plan in plans]
+    assert [reward_entries(money, x) for x in c] == [
+        [("reward.granted", 50000)],
+        [("reward.queued", 100000)],  # 500 left: does not fit
+        [("reward.queued", 50000)],  # would fit the 500 left, but the 1,000 waits
+        [("reward.queued", 50000)],
+    ]
+    ids = [money.reward_of(x) for x in c]
+    assert [money.reward(i).status for i in ids] == ["granted"] + ["pending_budget"] * 3
+
+    # 900 left: the head (1,000) still does not fit, and nobody behind it moves
+    assert money.set_budget(P2026, "reward", 140000).derived == ()
+    # 1,500 left: the 1,000, then a 500; the last 500 waits (nothing left)
+    raised = money.set_budget(P2026, "reward", 200000)
+    assert money.kinds(raised.derived) == ["reward.granted", "reward.granted"]
+    assert [money.body(i)["queued_index"] for i in raised.derived] == ids[1:3]
+    assert [money.reward(i).status for i in ids] == ["granted"] * 3 + ["pending_budget"]
+
+    c.append(money.certify(money.learner(), "dan5"))  # behind the last 500: waits
+    assert reward_entries(money, c[4]) == [("reward.queued", 50000)]
+    ids.append(money.reward_of(c[4]))
+    raised = money.set_budget(P2026, "reward", 350000)  # 1,500 left: both, 500 to spare
+    assert [money.body(i)["queued_index"] for i in raised.derived] == ids[3:5]
+
+    # the queue is empty again: the next reward is granted directly, the one after waits
+    c.append(money.certify(money.learner(), "dan5"))
+    c.append(money.certify(money.learner(), "dan5"))
+    assert [reward_entries(money, x) for x in c[5:]] == [
+        [("reward.granted", 50000)],
+        [("reward.queued", 50000)],
+    ]
+
+    number = [x.number for x in c]
+    assert reward_decisions(money) == [
+        ("reward.granted", number[0]),
+        ("reward.queued", number[1]),
+        ("reward.queued", number[2]),
+        ("reward.queued", number[3]),
+        ("reward.granted", number[1]),
+        ("reward.granted", number[2]),
+        ("reward.queued", number[4]),
+        ("reward.granted", number[3]),
+        ("reward.granted", number[4]),
+        ("reward.granted", number[5]),
+        ("reward.queued", number[6]),
+    ]
+    assert_audit_and_rebuild(money, settings)
+
+
+def test_cancelling_the_waiting_head_moves_the_queue(money: Money, settings: Settings) -> None:
+    """A waiting reward cancelled at the head of the queue no longer holds back the one
+    behind it, which what is left now covers (rules.md is silent: see docs/money.md)."""
+    money.set_budget(P2026, "reward", 100000)
+    money.certify(money.learner(), "dan5")  # granted: 500 yuan left
+    head = money.certify(money.learner(), "aer3")  # 1,500: waits
+    behind = money.certify(money.learner(), "dan5")  # would fit: waits behind it
+    assert reward_entries(money, behind) == [("reward.queued", 50000)]
+    revoked = money.revoke(head.number)
+    assert money.kinds(revoked.derived) == [
+        "reward.cancelled",
+        "reward.granted",
+        "subsidy.cancelled",
+    ]
+    assert money.body(revoked.derived[1])["queued_index"] == money.reward_of(behind)
+    assert money.reward(money.reward_of(behind)).status == "granted"
+    assert_audit_and_rebuild(money, settings)
 
 
 def test_a_waiting_reward_counts_toward_the_cap(money: Money) -> None:

@@ -1,9 +1,11 @@
 """The money rules as pure functions (rules.md: Rewards, Enterprise subsidies): the
-subsidy split, the capped reward, the release of waiting rewards in arrival order, the
-program year in Asia/Shanghai time, the claim window and the budget check."""
+subsidy split, the capped reward, the admission of a new reward behind the year's queue,
+the release of waiting rewards in arrival order, the program year in Asia/Shanghai time,
+the claim window and the budget check."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditbank.money.rules import (
+    Admission,
     Waiting,
+    admit,
     claim_deadline,
     fits_budget,
     may_claim,
@@ -214,6 +218,187 @@ def test_reward_amount(level_reward: int, counted: int, expected: int) -> None:
 )
 def test_release(remaining: int, waiting: list[tuple[int, int]], granted: list[int]) -> None:
     assert release(remaining, [Waiting(i, a) for i, a in waiting]) == granted
+
+
+# --- admit: a new reward and the year's queue -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("remaining", "amount", "queue_waiting", "expected"),
+    [
+        pytest.param(100000, 50000, False, ("granted", "covered"), id="covered-nobody-waiting"),
+        pytest.param(50000, 50000, False, ("granted", "covered"), id="exact-fit"),
+        pytest.param(49999, 50000, False, ("pending_budget", "budget_short"), id="one-fen-short"),
+        pytest.param(0, 50000, False, ("pending_budget", "budget_short"), id="nothing-left"),
+        pytest.param(
+            -1, 50000, False, ("pending_budget", "budget_short"), id="budget-below-committed"
+        ),
+        # the issue: 500 yuan left, a 1,000-yuan reward waits; a later 500 does not overtake
+        pytest.param(
+            50000,
+            50000,
+            True,
+            ("pending_budget", "queue_waiting"),
+            id="smaller-reward-does-not-overtake-a-waiting-one",
+        ),
+        pytest.param(
+            10**9,
+            1,
+            True,
+            ("pending_budget", "queue_waiting"),
+            id="however-much-is-left-the-queue-comes-first",
+        ),
+        pytest.param(
+            0,
+            50000,
+            True,
+            ("pending_budget", "queue_waiting"),
+            id="short-and-behind-the-queue-names-the-queue",
+        ),
+    ],
+)
+def test_admit(remaining: int, amount: int, queue_waiting: bool, expected: tuple[str, str]) -> None:
+    admission = admit(remaining, amount, queue_waiting=queue_waiting)
+    assert (admission.status, admission.reason) == expected
+    assert admission.granted is (expected[0] == "granted")
+
+
+@dataclass
+class Year:
+    """A program year's reward budget as the ledger handlers see it, kept in values: they
+    admit a new reward with ``admit`` and release the queue with ``release`` whenever the
+    remainder grows (a raised budget, a cancelled reward)."""
+
+    budget: int
+    granted: dict[int, int] = field(default_factory=dict)
+    waiting: dict[int, int] = field(default_factory=dict)  # in arrival order
+
+    def remaining(self) -> int:
+        return self.budget - sum(self.granted.values())
+
+    def reward(self, number: int, amount: int) -> str:
+        admission: Admission = admit(self.remaining(), amount, queue_waiting=bool(self.waiting))
+        (self.granted if admission.granted else self.waiting)[number] = amount
+        return admission.status
+
+    def release(self) -> list[int]:
+        released = release(self.remaining(), [Waiting(n, a) for n, a in self.waiting.items()])
+        for number in released:
+            self.granted[number] = self.waiting.pop(number)
+        return released
+
+    def set_budget(self, amount: int) -> list[int]:
+        self.budget = amount
+        return self.release()
+
+    def cancel(self, number: int) -> list[int]:
+        self.granted.pop(number, None)
+        self.waiting.pop(number, None)
+        return self.release()
+
+
+YUAN = 100  # fen
+
+
+@dataclass(frozen=True)
+class New:
+    """A certificate is issued: reward ``number`` (its arrival) of ``amount`` yuan."""
+
+    number: int
+    yuan: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The authority sets the budget to ``yuan``: the waiting rewards then granted."""
+
+    yuan: int
+    released: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Reward ``number`` is cancelled: the waiting rewards then granted."""
+
+    number: int
+    released: tuple[int, ...] = ()
+
+
+QUEUE_SCENARIOS: dict[str, tuple[int, list[New | Budget | Cancel]]] = {
+    "issue-500-1000-500-500-released-in-order": (
+        1000,
+        [
+            New(1, 500, "granted"),
+            New(2, 1000, "pending_budget"),  # 500 left: does not fit
+            New(3, 500, "pending_budget"),  # fits what is left, but 2 waits: no overtaking
+            New(4, 500, "pending_budget"),
+            Budget(1400),  # 900 left: the head (1,000) still does not fit; nobody moves
+            Budget(2000, (2, 3)),  # 1,500 left: the 1,000, then a 500; the last 500 waits
+            New(5, 500, "pending_budget"),  # 4 still waits
+            Budget(3500, (4, 5)),  # 1,500 left: both, 500 left over
+            # the queue is empty again: the next reward is granted directly
+            New(6, 500, "granted"),
+            New(7, 500, "pending_budget"),  # nothing left
+        ],
+    ),
+    "cancelled-granted-reward-releases-in-order": (
+        1000,
+        [
+            New(1, 1000, "granted"),
+            New(2, 500, "pending_budget"),
+            New(3, 1000, "pending_budget"),
+            New(4, 500, "pending_budget"),
+            Cancel(1, (2,)),  # 1,000 free: the 500, then the 1,000 after it does not fit
+            Cancel(2, (3,)),
+            New(5, 100, "pending_budget"),  # 4 waits: no overtaking
+        ],
+    ),
+    "cancelled-waiting-head-lets-the-queue-move": (
+        1000,
+        [
+            New(1, 400, "granted"),
+            New(2, 1000, "pending_budget"),
+            New(3, 500, "pending_budget"),
+            Cancel(2, (3,)),  # 600 left: the new head fits
+            New(4, 100, "granted"),
+        ],
+    ),
+    "cancelled-waiting-behind-the-head-moves-nobody": (
+        500,
+        [
+            New(1, 1000, "pending_budget"),
+            New(2, 500, "pending_budget"),
+            Cancel(2),
+            New(3, 500, "pending_budget"),
+        ],
+    ),
+    "a-lowered-budget-releases-nobody": (
+        1000,
+        [
+            New(1, 500, "granted"),
+            New(2, 1000, "pending_budget"),
+            Budget(500),
+            New(3, 1, "pending_budget"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", list(QUEUE_SCENARIOS))
+def test_the_reward_queue(scenario: str) -> None:
+    budget, steps = QUEUE_SCENARIOS[scenario]
+    year = Year(budget * YUAN)
+    for step in steps:
+        if isinstance(step, New):
+            assert year.reward(step.number, step.yuan * YUAN) == step.status, (step, year)
+        elif isinstance(step, Budget):
+            assert year.set_budget(step.yuan * YUAN) == list(step.released), (step, year)
+        else:
+            assert year.cancel(step.number) == list(step.released), (step, year)
+        # after every step: whoever waits first does not fit what is left
+        if year.waiting:
+            assert next(iter(year.waiting.values())) > year.remaining(), (step, year)
 
 
 # --- program year and month (Asia/Shanghai) --------------------------------------------
