@@ -195,8 +195,6 @@ def reward_on_revoke(ctx: BatchContext, index: int, number: str) -> list[Derivat
 class RewardDecidedHandler:
     """``reward.granted`` and ``reward.queued`` (derived)."""
 
-    derived = True
-
     def __init__(self, status: Literal["granted", "pending_budget"]) -> None:
         self.status = status
 
@@ -234,8 +232,6 @@ class RewardDecidedHandler:
 
 class RewardEndedHandler:
     """``reward.cancelled`` and ``reward.clawback_due`` (derived)."""
-
-    derived = True
 
     def __init__(self, status: Literal["cancelled", "clawback_due"]) -> None:
         self.status = status
