@@ -107,7 +107,7 @@ def init_bank(
             f"{settings.data_dir} already holds a ledger ({settings.log_key_path} exists)",
             field="data_dir",
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.make_dirs()
     engine = engine or make_engine(settings.resolved_database_url)
     upgrade(engine)
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():

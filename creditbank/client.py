@@ -422,9 +422,15 @@ class CreditBankClient:
         ``activation_code``, and the ``index`` and ``receipt`` of ``account.opened``."""
         return _object(self._request("POST", "/v1/learners", json=dict(person)))
 
-    def activate(self, account: str, code: str, password: str) -> None:
-        """Set a learner's password with the activation code."""
-        payload = {"account": account, "activation_code": code, "password": password}
+    def activate(self, account: str, code: str, id_number: str, password: str) -> None:
+        """Set a learner's password with the activation code and the learner's national
+        ID number (the code alone is not enough)."""
+        payload = {
+            "account": account,
+            "activation_code": code,
+            "id_number": id_number,
+            "password": password,
+        }
         self._request("POST", "/v1/auth/activate", json=payload)
 
     def login(self, account: str, password: str) -> str:

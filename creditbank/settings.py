@@ -8,6 +8,10 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_TOKEN_DAYS = 3650
+"""The longest an organisation's bearer token may live (ten years): a lifetime is a
+deliberate choice, not an accident of a typo or a huge number."""
+
 
 class Settings(BaseSettings):
     """Everything configurable about one credit bank instance."""
@@ -38,7 +42,9 @@ class Settings(BaseSettings):
     master_key_file: Path | None = Field(
         default=None, description="Master key file (default <data_dir>/keys/master.key)."
     )
-    token_days: int = Field(default=90, ge=1, le=3650, description="Organisation token lifetime.")
+    token_days: int = Field(
+        default=90, ge=1, le=MAX_TOKEN_DAYS, description="Organisation token lifetime in days."
+    )
     learner_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     auth_cache_seconds: float = Field(
         default=1.0,
@@ -71,6 +77,13 @@ class Settings(BaseSettings):
     @property
     def master_key_path(self) -> Path:
         return self.master_key_file or self.keys_dir / "master.key"
+
+    def make_dirs(self) -> None:
+        """Create the data dir and its keys dir for their owner only (0700): they hold the
+        database with its password hashes and sealed personal data, and the keys. A
+        directory that already exists keeps its mode."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.keys_dir.mkdir(mode=0o700, exist_ok=True)
 
 
 @lru_cache

@@ -3,7 +3,8 @@
 - ``account.opened``: logged by the operator for the authority or a provider who opened
   the account through the API (the bank assigns the number, so the opener cannot sign a
   statement naming it in advance); names the opener.
-- ``account.closed``: the authority closes an account; completions for it are refused.
+- ``account.closed``: the authority closes an account; completions for it are refused
+  (and, off the ledger, the service revokes the learner's tokens; login reads the status).
 - ``account.erased``: the learner's personal data was destroyed (crypto-shredded); the
   ledger keeps the pseudonymous account and everything logged about it.
 """

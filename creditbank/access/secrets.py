@@ -6,6 +6,7 @@ fast hash is right for high-entropy secrets). Passwords are hashed with Argon2id
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -37,8 +38,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(stored: str, password: str) -> bool:
+@functools.cache
+def _unmatchable_hash() -> str:
+    """An Argon2 hash, with the hasher's own parameters, of a random password nobody
+    knows (made on first use rather than at import: hashing takes a noticeable while)."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches the Argon2 hash ``stored``. Without a hash (an unknown,
+    locked or closed account, or one with no password yet) it does the same work against
+    a hash that matches nothing and answers False, so a refused login takes as long
+    whatever the reason, and its timing does not tell which accounts exist."""
     try:
-        return _hasher.verify(stored, password)
+        return _hasher.verify(stored or _unmatchable_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

@@ -8,13 +8,14 @@ same transaction (a SideEffect of the operator statement).
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -23,6 +24,7 @@ from creditbank.access.numbers import check_account_number, new_account_number
 from creditbank.access.secrets import hash_password, new_code, token_hash, verify_password
 from creditbank.access.tokens import create_token, record_event
 from creditbank.access.vault import (
+    MasterKey,
     Sealed,
     check_resident_id,
     normalize_id_number,
@@ -36,6 +38,7 @@ from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, Unaut
 from creditbank.ledger import store
 from creditbank.ledger.entry import format_time, parse_time
 from creditbank.ledger.sequencer import Appended
+from creditbank.settings import Settings
 
 log = logging.getLogger("creditbank.auth")
 
@@ -47,24 +50,55 @@ IdType = Literal[
 # --- learner credentials -----------------------------------------------------------------
 
 
+def _count_failure(
+    conn: Connection, settings: Settings, account: str, failed_attempts: int, now: datetime
+) -> bool:
+    """Count a wrong secret (password, or ID number at activation) against the account;
+    the ``login_max_failures``-th in a row locks it for ``login_lock_minutes`` and starts
+    the count again. True if this one locked it."""
+    failures = failed_attempts + 1
+    locked = None
+    if failures >= settings.login_max_failures:
+        locked = format_time(now + timedelta(minutes=settings.login_lock_minutes))
+        failures = 0
+    c = tables.learner_credentials
+    conn.execute(
+        update(c)
+        .where(c.c.account == account)
+        .values(failed_attempts=failures, locked_until=locked)
+    )
+    return locked is not None
+
+
 def login(bank: Bank, account: str, password: str, now: datetime) -> tuple[str, datetime]:
     """Password login for learners (OAuth2 password flow). After ``login_max_failures``
-    consecutive failures the account is locked for ``login_lock_minutes``."""
+    consecutive failures the account is locked for ``login_lock_minutes``. A closed or
+    erased account gets the same refusal as an unknown one. Every attempt costs one
+    Argon2 verify, whatever the outcome, so timing tells nothing about the account."""
     settings = bank.settings
-    c = tables.learner_credentials
+    c, a = tables.learner_credentials, tables.learner_accounts
     refusal: Unauthenticated | Forbidden | None = None
     # The failure is recorded (counter, lockout, event) and committed before refusing.
     # FOR UPDATE: parallel guesses queue on the row, so none of them is lost (SQLite's
     # BEGIN IMMEDIATE already serializes them).
     with bank.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        row = conn.execute(select(c).where(c.c.account == account).with_for_update()).first()
-        if row is None or row.password_hash is None:
-            record_event(conn, now, "login_failed", account[:13], "no active credentials")
+        row = conn.execute(
+            select(c, a.c.status)
+            .select_from(c.outerjoin(a, a.c.account == c.c.account))
+            .where(c.c.account == account)
+            .with_for_update(of=c)
+        ).first()
+        if row is None or row.password_hash is None or row.status != "open":
+            verify_password(None, password)  # the work of a wrong password, for no account
+            closed = row is not None and row.status == "closed"
+            why = "account closed" if closed else "no active credentials"
+            record_event(conn, now, "login_failed", account[:13], why)
             refusal = Unauthenticated("wrong account number or password")
         elif (
             row.locked_until is not None
             and parse_time(row.locked_until, field="locked_until") > now
         ):
+            verify_password(None, password)  # a locked account costs the same as any other
             record_event(conn, now, "login_locked", account, "attempt while locked")
             refusal = Forbidden(
                 "too many failed logins: the account is locked, try again later",
@@ -72,16 +106,7 @@ def login(bank: Bank, account: str, password: str, now: datetime) -> tuple[str, 
                 locked_until=row.locked_until,
             )
         elif not verify_password(row.password_hash, password):
-            failures = row.failed_attempts + 1
-            locked = None
-            if failures >= settings.login_max_failures:
-                locked = format_time(now + timedelta(minutes=settings.login_lock_minutes))
-                failures = 0
-            conn.execute(
-                update(c)
-                .where(c.c.account == account)
-                .values(failed_attempts=failures, locked_until=locked)
-            )
+            locked = _count_failure(conn, settings, account, row.failed_attempts, now)
             record_event(
                 conn, now, "login_locked" if locked else "login_failed", account, "wrong password"
             )
@@ -111,21 +136,64 @@ def _check_password_strength(password: str) -> None:
         )
 
 
-def activate(bank: Bank, account: str, code: str, password: str, now: datetime) -> None:
-    """Set a learner's password with the one-time activation code given at opening."""
+ACTIVATION_REFUSED = "the activation code or ID number is wrong, or the code is used or expired"
+
+
+def _id_matches(conn: Connection, master: MasterKey, account: str, id_number: str) -> bool:
+    """Whether ``id_number`` is the learner's national ID, by the vault's HMAC (whatever
+    the ID's type: the learner need not say which)."""
+    v = tables.learner_vault
+    stored = conn.execute(select(v.c.id_lookup).where(v.c.account == account)).scalar()
+    if stored is None:  # no vault row, or erased
+        return False
+    candidates = [master.lookup_hash(id_type, id_number) for id_type in get_args(IdType)]
+    return any(hmac.compare_digest(stored, candidate) for candidate in candidates)
+
+
+def activate(
+    bank: Bank, account: str, code: str, id_number: str, password: str, now: datetime
+) -> None:
+    """Set a learner's password with the one-time activation code given at opening and
+    the learner's national ID number, so that the code alone (which the opener, maybe a
+    provider, received) is not enough. With a right code, ``login_max_failures`` wrong ID
+    numbers in a row lock activation for ``login_lock_minutes``; nothing else changes."""
     check_account_number(account)
     _check_password_strength(password)
-    c = tables.learner_credentials
+    c, a = tables.learner_credentials, tables.learner_accounts
+    refusal: Unauthenticated | Forbidden | None = None
     with bank.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        row = conn.execute(select(c).where(c.c.account == account)).first()
-        valid = (
+        row = conn.execute(
+            select(c, a.c.status)
+            .select_from(c.outerjoin(a, a.c.account == c.c.account))
+            .where(c.c.account == account)
+            .with_for_update(of=c)
+        ).first()
+        code_ok = (
             row is not None
-            and row.activation_hash == token_hash(code)
+            and row.status == "open"
+            and row.activation_hash is not None
+            and hmac.compare_digest(row.activation_hash, token_hash(code))
             and row.activation_expires is not None
             and parse_time(row.activation_expires, field="activation_expires") > now
         )
-        if not valid:
+        if row is None or not code_ok:
             record_event(conn, now, "activation_failed", account, "bad or expired activation code")
+            refusal = Unauthenticated(ACTIVATION_REFUSED)
+        elif (
+            row.locked_until is not None
+            and parse_time(row.locked_until, field="locked_until") > now
+        ):
+            record_event(conn, now, "activation_locked", account, "attempt while locked")
+            refusal = Forbidden(
+                "too many failed activations: try again later",
+                field="id_number",
+                locked_until=row.locked_until,
+            )
+        elif not _id_matches(conn, bank.master_key, account, id_number):
+            locked = _count_failure(conn, bank.settings, account, row.failed_attempts, now)
+            event = "activation_locked" if locked else "activation_failed"
+            record_event(conn, now, event, account, "wrong ID number")
+            refusal = Unauthenticated(ACTIVATION_REFUSED)
         else:
             conn.execute(
                 update(c)
@@ -134,10 +202,12 @@ def activate(bank: Bank, account: str, code: str, password: str, now: datetime) 
                     password_hash=hash_password(password),
                     activation_hash=None,
                     activation_expires=None,
+                    failed_attempts=0,
+                    locked_until=None,
                 )
             )
-    if not valid:
-        raise Unauthenticated("the activation code is wrong, used or expired")
+    if refusal is not None:
+        raise refusal
 
 
 # --- learner accounts --------------------------------------------------------------------
@@ -383,10 +453,34 @@ def erase_account(
     ).result(timeout=60)
 
 
-def close_account(bank: Bank, account: str, closed_by: str, reason: str) -> Appended:
+class _EndSessions:
+    """Revokes every bearer token of a learner in the same transaction as account.closed.
+    Tokens are not projections: a rebuild from the log leaves them as they are, and login
+    refuses a closed account by its (rebuilt) status, not by its tokens."""
+
+    def __init__(self, account: str, now: datetime) -> None:
+        self.account, self.now = account, now
+
+    def check(self, conn: Connection) -> None:
+        return None
+
+    def apply(self, conn: Connection, index: int) -> None:
+        k = tables.api_tokens
+        conn.execute(
+            update(k)
+            .where(k.c.account == self.account, k.c.revoked_at.is_(None))
+            .values(revoked_at=format_time(self.now))
+        )
+
+
+def close_account(bank: Bank, account: str, closed_by: str, reason: str, now: datetime) -> Appended:
+    """Log ``account.closed``: completions for the account are refused from then on, its
+    learner's tokens are revoked and login is refused (the password is kept: closure is
+    not erasure)."""
     check_account_number(account)
     return bank.ledger.submit_operator(
         "account.closed",
         f"close:{account}",
         {"account": account, "closed_by": closed_by, "reason": reason},
+        _EndSessions(account, now),
     ).result(timeout=60)

@@ -20,6 +20,7 @@ from creditbank.access.secrets import new_token, token_hash
 from creditbank.db import tables
 from creditbank.errors import InvalidInput, NotFound, Unauthenticated
 from creditbank.ledger.entry import format_time, parse_time
+from creditbank.settings import MAX_TOKEN_DAYS
 
 log = logging.getLogger("creditbank.auth")
 
@@ -94,6 +95,27 @@ def create_token(
             )
         )
     return token, token_id, expires
+
+
+def create_actor_token(
+    engine: Engine, actor_id: str, *, label: str, days: int, now: datetime
+) -> tuple[str, str, str, datetime]:
+    """Issue a token for a registered actor, with that actor's role, for 1 to
+    MAX_TOKEN_DAYS days; returns (token, token id, role, expiry). The token is shown once.
+    (0 days is refused, not taken as the default; a typo's thousands of years would
+    overflow the expiry date.)"""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"a token lives 1 to {MAX_TOKEN_DAYS} days, not {days}", field="days")
+    with engine.connect() as conn:
+        role = conn.execute(
+            select(tables.actors.c.role).where(tables.actors.c.id == actor_id)
+        ).scalar_one_or_none()
+    if role is None:
+        raise NotFound(f"no registered actor {actor_id}", field="actor")
+    token, token_id, expires = create_token(
+        engine, role=role, actor_id=actor_id, label=label, now=now, ttl=timedelta(days=days)
+    )
+    return token, token_id, str(role), expires
 
 
 def revoke_token(engine: Engine, token_id: str, now: datetime) -> None:
@@ -190,7 +212,7 @@ class TokenCache:
         return principal
 
     def evict_account(self, account: str) -> None:
-        """Forget every token of a learner (their tokens were revoked: erasure)."""
+        """Forget every token of a learner (their tokens were revoked: erasure, closure)."""
         with self._lock:
             for key in [k for k, (p, _, _) in self._entries.items() if p.account == account]:
                 del self._entries[key]

@@ -133,7 +133,7 @@ def load_master_key(env_value: str | None, path: Path) -> MasterKey:
 
 def write_master_key_file(path: Path) -> None:
     """Create a new master key file, readable only by its owner; never overwrites."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(base64.b64encode(MasterKey.generate()).decode() + "\n")

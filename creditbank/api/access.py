@@ -29,6 +29,12 @@ class ActivateIn(BaseModel):
 
     account: str
     activation_code: str = Field(min_length=1, max_length=64)
+    id_number: str = Field(
+        min_length=5,
+        max_length=32,
+        description="The learner's national ID number, as given when the account was opened: "
+        "the activation code alone does not set a password.",
+    )
     password: str = Field(min_length=1, max_length=200)
 
 
@@ -67,12 +73,14 @@ async def login(
 
 @router.post("/auth/activate", status_code=204)
 async def activate(payload: ActivateIn, bank: BankDep) -> None:
-    """Set a learner's password with the activation code given when the account opened."""
+    """Set a learner's password with the activation code given when the account opened
+    and the learner's national ID number."""
     await run_in_threadpool(
         service.activate,
         bank,
         payload.account,
         payload.activation_code,
+        payload.id_number,
         payload.password,
         bank.ledger.clock(),
     )
@@ -147,7 +155,11 @@ def erase(account: str, bank: BankDep, principal: PrincipalDep) -> dict[str, Any
 def close(
     account: str, payload: ClosureIn, bank: BankDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """Close an account: completions for it are refused from then on."""
+    """Close an account: completions for it are refused from then on, the learner's
+    tokens are revoked and login is refused."""
     who = signed_in(principal)
-    appended = service.close_account(bank, account, who.actor_id or "authority", payload.reason)
+    appended = service.close_account(
+        bank, account, who.actor_id or "authority", payload.reason, bank.ledger.clock()
+    )
+    bank.tokens.evict_account(account)  # the closure revoked them: stop trusting them now
     return {"account": account, "index": appended.index, "receipt": appended.receipt}

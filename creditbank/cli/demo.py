@@ -208,7 +208,7 @@ def _fresh_dir(path: Path) -> None:
                 field="data_dir",
             )
         shutil.rmtree(path)
-    path.mkdir(parents=True)
+    path.mkdir(mode=0o700, parents=True)
     (path / MARKER).write_text("made by `creditbank demo`; safe to delete\n")
 
 

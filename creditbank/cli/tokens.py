@@ -3,7 +3,7 @@ and certifying bodies' systems). Learners sign in through the API instead."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -12,8 +12,7 @@ from rich.table import Table
 from creditbank.access import tokens as service
 from creditbank.bank import open_bank
 from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, console, make_settings
-from creditbank.db import tables
-from creditbank.errors import NotFound
+from creditbank.settings import MAX_TOKEN_DAYS
 
 token_app = typer.Typer(help="Bearer tokens for organisations.", no_args_is_help=True)
 
@@ -26,7 +25,10 @@ def create(
     ],
     label: Annotated[str, typer.Option(help="What the token is for.")] = "api",
     days: Annotated[
-        int | None, typer.Option(help="Lifetime in days (default from settings).")
+        int | None,
+        typer.Option(
+            help=f"Lifetime in days, 1 to {MAX_TOKEN_DAYS} (default $CREDITBANK_TOKEN_DAYS or 90)."
+        ),
     ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -34,21 +36,12 @@ def create(
     """Issue a token; it is printed once and stored only as a hash."""
     bank = open_bank(make_settings(data_dir, database_url))
     try:
-        with bank.engine.connect() as conn:
-            role = conn.execute(
-                tables.actors.select()
-                .with_only_columns(tables.actors.c.role)
-                .where(tables.actors.c.id == actor)
-            ).scalar_one_or_none()
-        if role is None:
-            raise NotFound(f"no registered actor {actor}", field="actor")
-        token, token_id, expires = service.create_token(
+        token, token_id, role, expires = service.create_actor_token(
             bank.engine,
-            role=role,
-            actor_id=actor,
+            actor,
             label=label,
+            days=bank.settings.token_days if days is None else days,
             now=datetime.now(UTC),
-            ttl=timedelta(days=days or bank.settings.token_days),
         )
     finally:
         bank.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,9 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str, *, pool_size: int = 8, durable: bool = True) -> Engine:
     """Build an engine for ``url`` with the pragmas and pools the ledger relies on."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database_file(Path(path))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 60},
@@ -36,6 +39,23 @@ def make_engine(url: str, *, pool_size: int = 8, durable: bool = True) -> Engine
     if url.endswith("#nopool"):
         url, kwargs = url[: -len("#nopool")], {"poolclass": NullPool}
     return create_engine(url, **kwargs)
+
+
+def _private_database_file(path: Path) -> None:
+    """Make the SQLite file (and, with it, the -wal and -shm files, which SQLite creates
+    with the database file's mode) readable by its owner only: it holds password hashes,
+    token hashes and sealed personal data. A new file is created 0600 in a directory
+    created 0700; an existing file of ours loses any group and other permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # SQLite takes an empty file as a new database
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        try:
+            st = (path.parent / name).stat()
+        except FileNotFoundError:
+            continue
+        if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            (path.parent / name).chmod(stat.S_IMODE(st.st_mode) & 0o700)
 
 
 def _configure_sqlite(engine: Engine, *, durable: bool) -> None:

@@ -67,6 +67,18 @@ def open_learner(bank: Bank, opened_by: str = "authority", **person: Any) -> Lea
     return Learner(opened.account, opened.activation_code, who, opened.appended.index)
 
 
+def activate_learner(bank: Bank, learner: Learner, password: str = PASSWORD) -> None:
+    """Set the learner's password as the learner does: the code and their ID number."""
+    service.activate(
+        bank,
+        learner.account,
+        learner.activation_code,
+        learner.person.id_number,
+        password,
+        bank.ledger.clock(),
+    )
+
+
 def learner_token(bank: Bank, account: str) -> str:
     """A learner's bearer token, issued as login issues it (without the Argon2 cost)."""
     token, _, _ = create_token(

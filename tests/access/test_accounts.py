@@ -275,6 +275,7 @@ def test_erasure_shreds_the_personal_data_and_keeps_the_log_verifiable(
                 json={
                     "account": account,
                     "activation_code": opened["activation_code"],
+                    "id_number": person["id_number"],
                     "password": PASSWORD,
                 },
             )

@@ -20,18 +20,22 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from creditbank.access import secrets as password_secrets
 from creditbank.access import service
-from creditbank.access.tokens import create_token, revoke_token
+from creditbank.access.tokens import create_actor_token, create_token, revoke_token
 from creditbank.bank import Bank
 from creditbank.db import tables
-from creditbank.errors import CreditBankError, Forbidden, InvalidInput, NotFound
+from creditbank.errors import CreditBankError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.keys import KeyPair
+from creditbank.ledger import audit
 from creditbank.ledger.entry import sign_statement
+from creditbank.ledger.registry import default_handlers
 from creditbank.settings import Settings
 from tests.access.conftest import (
     PASSWORD,
     Learner,
     Orgs,
+    activate_learner,
     auth_event_rows,
     learner_token,
     open_learner,
@@ -42,7 +46,7 @@ from tests.access.conftest import (
 from tests.api.conftest import ASGIClient
 from tests.api.test_ledger_api import payload
 from tests.conftest import FakeClock
-from tests.factories import notice, token_for
+from tests.factories import make_person, notice, token_for
 
 WRONG = "wrong horse 42"
 
@@ -55,12 +59,16 @@ def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
     return settings.model_copy(update={"auth_cache_seconds": seconds})
 
 
-def activate(client: ASGIClient, learner: Learner, password: str = PASSWORD) -> httpx.Response:
+def activate(
+    client: ASGIClient, learner: Learner, password: str = PASSWORD, id_number: str | None = None
+) -> httpx.Response:
+    """Activate as the learner does: the code, their ID number (unless another is given)."""
     return client.post(
         "/v1/auth/activate",
         json={
             "account": learner.account,
             "activation_code": learner.activation_code,
+            "id_number": learner.person.id_number if id_number is None else id_number,
             "password": password,
         },
     )
@@ -122,7 +130,7 @@ REFUSED_LOGINS: list[tuple[str, int, str | None]] = [
 
 def test_refused_logins(bank: Bank, client: ASGIClient, subtests: Any) -> None:
     learner, idle = open_learner(bank), open_learner(bank)
-    service.activate(bank, learner.account, learner.activation_code, PASSWORD, bank.ledger.clock())
+    activate_learner(bank, learner)
     flipped = learner.account[:-1] + str((int(learner.account[-1]) + 1) % 10)
     unknown = "CB00000000000"
     assert unknown not in (learner.account, idle.account)
@@ -161,7 +169,7 @@ def test_repeated_failures_lock_the_account_for_15_minutes(
     bank: Bank, client: ASGIClient, clock: FakeClock
 ) -> None:
     learner = open_learner(bank)
-    service.activate(bank, learner.account, learner.activation_code, PASSWORD, clock())
+    activate_learner(bank, learner)
     assert bank.settings.login_max_failures == 5
     assert bank.settings.login_lock_minutes == 15
     problem(login(client, learner.account, WRONG), 401)
@@ -196,7 +204,7 @@ def test_repeated_failures_lock_the_account_for_15_minutes(
 
 def test_parallel_guesses_still_lock_the_account(bank: Bank, clock: FakeClock) -> None:
     learner = open_learner(bank)
-    service.activate(bank, learner.account, learner.activation_code, PASSWORD, clock())
+    activate_learner(bank, learner)
     start = threading.Barrier(10)
     outcomes: list[str] = []
 
@@ -215,6 +223,53 @@ def test_parallel_guesses_still_lock_the_account(bank: Bank, clock: FakeClock) -
     assert len(outcomes) == 10  # none got in
     with pytest.raises(Forbidden, match="locked"):
         service.login(bank, learner.account, PASSWORD, clock())
+
+
+class CountingHasher:
+    """The Argon2 hasher of ``creditbank.access.secrets``, counting its verifies."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.verifies = real, 0
+
+    def verify(self, hash: str, password: str) -> bool:
+        self.verifies += 1
+        return bool(self.real.verify(hash, password))
+
+    def hash(self, password: str) -> str:
+        return str(self.real.hash(password))
+
+
+def test_every_login_costs_one_argon2_verify(
+    bank: Bank, clock: FakeClock, orgs: Orgs, monkeypatch: pytest.MonkeyPatch, subtests: Any
+) -> None:
+    """No account enumeration by timing: an unknown, unactivated, locked or closed account
+    costs the same Argon2 work as a wrong password (counted, not timed)."""
+    hasher = CountingHasher(password_secrets._hasher)
+    monkeypatch.setattr(password_secrets, "_hasher", hasher)
+    active, idle, locked, closed = (open_learner(bank) for _ in range(4))
+    for learner in (active, locked, closed):
+        activate_learner(bank, learner)
+    for _ in range(bank.settings.login_max_failures):
+        with pytest.raises(CreditBankError):
+            service.login(bank, locked.account, WRONG, clock())
+    service.close_account(bank, closed.account, "authority", "duplicate account", clock())
+    cases: list[tuple[str, str, str, type[CreditBankError] | None]] = [
+        ("right-password", active.account, PASSWORD, None),
+        ("wrong-password", active.account, WRONG, Unauthenticated),
+        ("unknown-account", "CB00000000000", PASSWORD, Unauthenticated),
+        ("not-activated", idle.account, PASSWORD, Unauthenticated),
+        ("locked", locked.account, PASSWORD, Forbidden),
+        ("closed", closed.account, PASSWORD, Unauthenticated),
+    ]
+    for case, account, password, refusal in cases:
+        with subtests.test(case=case):
+            hasher.verifies = 0
+            if refusal is None:
+                service.login(bank, account, password, clock())
+            else:
+                with pytest.raises(refusal):
+                    service.login(bank, account, password, clock())
+            assert hasher.verifies == 1
 
 
 # --- activation codes ----------------------------------------------------------------------
@@ -273,6 +328,91 @@ def test_activation_for_a_bad_account_number(bank: Bank, client: ASGIClient) -> 
     problem(activate(client, bad), 422, "account")
     other = replace(learner, account="CB00000000000")
     problem(activate(client, other), 401)  # a real code, for another account
+
+
+def test_the_code_alone_does_not_activate_an_account(
+    bank: Bank, client: ASGIClient, orgs: Orgs, subtests: Any
+) -> None:
+    """A provider that opened the account holds the code; activation also needs the
+    learner's ID number, checked against the vault's HMAC."""
+    learner = open_learner(bank, opened_by="prov-a")
+    number = learner.person.id_number
+    someone_else = make_person().id_number  # a well-formed resident ID, not the learner's
+    off_by_one = number[:10] + str((int(number[10]) + 1) % 10) + number[11:]
+    refused: list[tuple[str, dict[str, Any], int, str | None]] = [
+        ("no-id-number", {}, 422, "id_number"),
+        ("another-persons-id", {"id_number": someone_else}, 401, None),
+        ("one-digit-off", {"id_number": off_by_one}, 401, None),
+        ("right-id-wrong-code", {"activation_code": "x" + learner.activation_code}, 401, None),
+    ]
+    for case, change, status, field in refused:
+        with subtests.test(case=case):
+            body = {
+                "account": learner.account,
+                "activation_code": learner.activation_code,
+                "id_number": number,
+                "password": PASSWORD,
+                **change,
+            }
+            if case == "no-id-number":
+                del body["id_number"]
+            before = credentials(bank, learner.account)
+            r = client.post("/v1/auth/activate", json=body)
+            detail = problem(r, status, field)["detail"]
+            if status == 401:  # one answer: no hint which of code and ID was wrong
+                assert detail == service.ACTIVATION_REFUSED
+            after = credentials(bank, learner.account)
+            assert after.password_hash is None
+            assert after.activation_hash == before.activation_hash  # the code still works
+    spaced = f" {number[:6]} {number[6:14]} {number[14:].lower()} "  # any spelling of it
+    assert activate(client, learner, id_number=spaced).status_code == 204
+    assert login(client, learner.account).status_code == 200
+    events = [(r[2], r[4]) for r in auth_event_rows(bank)]
+    assert events == [
+        ("activation_failed", "wrong ID number"),
+        ("activation_failed", "wrong ID number"),
+        ("activation_failed", "bad or expired activation code"),
+    ]
+
+
+def test_activation_takes_the_id_number_of_any_id_type(bank: Bank, client: ASGIClient) -> None:
+    learner = open_learner(bank, id_type="passport", id_number="e 1234 5678")
+    problem(activate(client, learner, id_number="E12345679"), 401)
+    assert activate(client, learner, id_number="E12345678").status_code == 204
+
+
+def test_wrong_id_numbers_lock_activation_for_15_minutes(
+    bank: Bank, client: ASGIClient, clock: FakeClock
+) -> None:
+    """With the right code, guessing the ID number is throttled as password guessing is."""
+    learner = open_learner(bank, opened_by="authority")
+    wrong = make_person().id_number
+    for _ in range(bank.settings.login_max_failures - 1):
+        problem(activate(client, learner, id_number=wrong), 401)
+    assert credentials(bank, learner.account).locked_until is None
+    problem(activate(client, learner, id_number=wrong), 401)  # the fifth in a row locks
+    locked_until = credentials(bank, learner.account).locked_until
+    assert locked_until == "2026-11-22T08:15:00.000000Z"
+    body = problem(activate(client, learner), 403, "id_number")  # even the right one
+    assert body["locked_until"] == locked_until
+    wrong_code = replace(learner, activation_code=learner.activation_code[::-1])
+    problem(activate(client, wrong_code), 401)  # a wrong code learns nothing of the lock
+    clock.advance(minutes=14, seconds=59)
+    problem(activate(client, learner), 403, "id_number")
+    assert credentials(bank, learner.account).password_hash is None
+    clock.advance(seconds=1)
+    assert activate(client, learner).status_code == 204
+    row = credentials(bank, learner.account)
+    assert (row.failed_attempts, row.locked_until) == (0, None)
+    assert login(client, learner.account).status_code == 200
+    events = [(r[2], r[4]) for r in auth_event_rows(bank)]
+    assert events == [
+        *[("activation_failed", "wrong ID number")] * 4,
+        ("activation_locked", "wrong ID number"),
+        ("activation_locked", "attempt while locked"),
+        ("activation_failed", "bad or expired activation code"),
+        ("activation_locked", "attempt while locked"),
+    ]
 
 
 # --- bearer tokens -------------------------------------------------------------------------
@@ -372,6 +512,27 @@ def test_a_token_is_only_issued_for_a_registered_actor_of_that_role(bank: Bank, 
         create_token(bank.engine, role="learner", label="t", now=now, ttl=timedelta(days=1))
 
 
+@pytest.mark.parametrize("days", [0, -1, 3651, 99_999_999], ids=str)
+def test_an_organisation_token_lives_1_to_3650_days(bank: Bank, orgs: Orgs, days: int) -> None:
+    before = snapshot(bank)
+    with pytest.raises(InvalidInput, match="1 to 3650 days") as err:
+        create_actor_token(bank.engine, "prov-a", label="t", days=days, now=bank.ledger.clock())
+    assert err.value.field == "days"
+    assert snapshot(bank) == before
+
+
+def test_the_longest_organisation_token(bank: Bank, orgs: Orgs) -> None:
+    now = bank.ledger.clock()
+    token, token_id, role, expires = create_actor_token(
+        bank.engine, "prov-a", label="t", days=3650, now=now
+    )
+    assert token.startswith(f"cbt_{token_id}_")
+    assert (role, expires) == ("provider", now + timedelta(days=3650))
+    assert token_row(bank, token_id).expires_at == "2036-11-19T08:00:00.000000Z"
+    with pytest.raises(NotFound):
+        create_actor_token(bank.engine, "nobody", label="t", days=1, now=now)
+
+
 def test_erasure_revokes_the_learners_tokens_at_once(bank: Bank, client: ASGIClient) -> None:
     learner = open_learner(bank)
     token = learner_token(bank, learner.account)
@@ -382,6 +543,48 @@ def test_erasure_revokes_the_learners_tokens_at_once(bank: Bank, client: ASGICli
     assert r.status_code == 200, r.text
     for t in (token, other):
         assert "revoked" in problem(client.get("/v1/me", token=t), 401)["detail"]
+
+
+def test_closure_revokes_the_learners_tokens_and_refuses_login(
+    bank: Bank, client: ASGIClient, orgs: Orgs
+) -> None:
+    learner, idle, bystander = open_learner(bank), open_learner(bank), open_learner(bank)
+    assert activate(client, learner).status_code == 204
+    token = login(client, learner.account).json()["access_token"]
+    other = learner_token(bank, learner.account)  # a second session of the same learner
+    unrelated = learner_token(bank, bystander.account)
+    authority = token_for(bank, "authority")
+    for t in (token, other, unrelated):
+        assert client.get("/v1/me", token=t).status_code == 200  # cached for 60 s
+    for account in (learner.account, idle.account):
+        r = client.post(
+            f"/v1/learners/{account}/closure", json={"reason": "duplicate"}, token=authority
+        )
+        assert r.status_code == 200, r.text
+    for t in (token, other):
+        assert "revoked" in problem(client.get("/v1/me", token=t), 401)["detail"]
+    assert client.get("/v1/me", token=unrelated).status_code == 200
+    assert client.get("/v1/me", token=authority).status_code == 200
+
+    t = tables.api_tokens
+    with bank.engine.connect() as conn:
+        rows = conn.execute(select(t).where(t.c.account == learner.account)).all()
+    assert len(rows) == 2
+    assert all(row.revoked_at == "2026-11-22T08:00:00.000000Z" for row in rows)
+    before = snapshot(bank)
+    r = login(client, learner.account)  # the right password
+    assert problem(r, 401)["detail"] == "wrong account number or password"
+    assert r.headers["www-authenticate"] == "Bearer"
+    problem(activate(client, idle), 401)  # a closed account is not activated either
+    assert snapshot(bank) == before  # no token issued, no password set
+    assert ("login_failed", "account closed") in [(r[2], r[4]) for r in auth_event_rows(bank)]
+
+    # tokens are not projections: rebuilding from the log leaves them revoked, and the
+    # rebuilt account status still refuses login
+    assert audit.audit(bank.engine, bank.verifier_key, bank.settings.origin, default_handlers()).ok
+    audit.rebuild(bank.engine, default_handlers())
+    assert snapshot(bank) == before
+    problem(login(client, learner.account), 401)
 
 
 # --- signed writes: the token's actor is the statement's author -----------------------------
@@ -446,8 +649,10 @@ def test_auth_events_and_logs_hold_no_secrets(
     caplog.set_level(logging.DEBUG)
     learner = open_learner(bank)
     code = learner.activation_code
-    secrets: list[str] = [PASSWORD, WRONG, code]
+    wrong_id = make_person().id_number
+    secrets: list[str] = [PASSWORD, WRONG, code, learner.person.id_number, wrong_id]
     problem(activate(client, replace(learner, activation_code=code[::-1])), 401)
+    problem(activate(client, learner, id_number=wrong_id), 401)
     assert activate(client, learner).status_code == 204
     problem(login(client, learner.account, WRONG), 401)
     problem(login(client, "CB00000000000"), 401)

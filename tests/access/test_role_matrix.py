@@ -23,7 +23,6 @@ from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from creditbank.access import service
 from creditbank.api.app import create_app
 from creditbank.api.policy import ROUTE_ROLES, authorize
 from creditbank.bank import Bank, init_bank
@@ -38,6 +37,7 @@ from tests.access.conftest import (
     PASSWORD,
     Learner,
     Orgs,
+    activate_learner,
     learner_token,
     open_learner,
     problem,
@@ -404,6 +404,7 @@ class World:
         body = {
             "account": fresh.account,
             "activation_code": fresh.activation_code,
+            "id_number": fresh.person.id_number,
             "password": PASSWORD,
         }
         return Call("/v1/auth/activate", json=body)
@@ -456,8 +457,8 @@ def world(bank: Bank, orgs: Orgs) -> World:
     catalogue.append_signed(bank.ledger, recognition(bank, "c-base"), orgs.authority)
     subject = open_learner(bank)
     # the subject's own password (Argon2): the login route is called with it
-    service.activate(bank, subject.account, subject.activation_code, PASSWORD, bank.ledger.clock())
-    enable_xapi(bank, "prov-a")  # the LMS route signs with prov-a's gateway key
+    activate_learner(bank, subject)
+    enable_xapi(bank, orgs.provider)  # the LMS route signs with prov-a's gateway key
     keys = {
         "authority": orgs.authority,
         "prov-a": orgs.provider,

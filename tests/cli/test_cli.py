@@ -1,8 +1,10 @@
-"""The CLI: init, key, verify, audit, rebuild and demo, with their exit codes."""
+"""The CLI: init, key, verify, audit, rebuild, demo and token, with their exit codes."""
 
 from __future__ import annotations
 
+import os
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert ": VALID (" in out
     assert ": REVOKED (" in out
     assert (target / "report-2026.csv").read_text().count("\n") > 10
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700  # its own data dir, private
     # re-running replaces the demo's own directory
     assert run("demo", "--data-dir", str(target))[0] == 0
     bank = open_bank(Settings(data_dir=target))
@@ -163,3 +166,68 @@ def test_routes_lists_the_access_table() -> None:
     assert "/v1/learners/{account}/export" in out
     assert "learner" in out
     assert out.count("\n") >= len(ROUTE_ROLES)
+
+
+# --- files at rest and organisation tokens ---------------------------------------------------
+
+
+def test_init_makes_the_data_dir_and_database_private(tmp_path: Path) -> None:
+    """The data dir and keys dir 0700, the SQLite database and its -wal and -shm 0600
+    (they hold password hashes and sealed personal data), under the usual umask 022."""
+    data = tmp_path / "data"
+    old = os.umask(0o022)
+    try:
+        code, out = run("init", "--data-dir", str(data))
+        assert code == 0, out
+        bank = open_bank(Settings(data_dir=data))
+        try:
+            post_notice(bank, "prov-a", register(bank, "prov-a"))  # writes: -wal and -shm exist
+            db = data / "creditbank.db"
+            files = [db, db.with_name("creditbank.db-wal"), db.with_name("creditbank.db-shm")]
+            modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
+            assert modes == {f.name: 0o600 for f in files}
+        finally:
+            bank.close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "keys").stat().st_mode) == 0o700
+
+
+def token_count(data: Path, url: str) -> int:
+    bank = open_bank(Settings(data_dir=data, database_url=url))
+    try:
+        with bank.engine.connect() as conn:
+            return int(store.query(conn, "SELECT COUNT(*) FROM api_tokens")[0][0])
+    finally:
+        bank.close()
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "3651", "99999999", "99999999999999999999"])
+def test_token_create_refuses_a_lifetime_outside_1_to_3650_days(
+    initialized: tuple[Path, str], days: str
+) -> None:
+    data, url = initialized
+    args = ["token", "create", "--actor", "authority", "--days", days]
+    result = runner.invoke(app, [*args, "--data-dir", str(data), "--database-url", url])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
+    assert result.output.splitlines() == [
+        f"error [days]: a token lives 1 to 3650 days, not {int(days)}"
+    ]
+    assert token_count(data, url) == 0
+
+
+def test_token_create_issues_tokens_for_1_to_3650_days(initialized: tuple[Path, str]) -> None:
+    data, url = initialized
+    where = ["--data-dir", str(data), "--database-url", url]
+    today = datetime.now(UTC)
+    for days, lifetime in ((None, 90), ("1", 1), ("3650", 3650)):
+        lifetime_args = [] if days is None else ["--days", days]
+        code, out = run("token", "create", "--actor", "authority", *lifetime_args, *where)
+        assert code == 0, out
+        assert f"expires {today + timedelta(days=lifetime):%Y-%m-%d}" in out
+        assert out.splitlines()[-1].startswith("cbt_")
+    assert token_count(data, url) == 3
+    code, out = run("token", "create", "--actor", "nobody", *where)
+    assert (code, out.strip()) == (1, "error [actor]: no registered actor nobody")

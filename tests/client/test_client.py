@@ -242,13 +242,16 @@ def test_a_learner_account_from_opening_to_erasure(
 
     learner = connect()
     with pytest.raises(ApiError) as empty:
-        learner.activate(account, opened["activation_code"], "")
+        learner.activate(account, opened["activation_code"], person.id_number, "")
     assert (empty.value.status, empty.value.field) == (422, "password")
     assert empty.value.extra["errors"][0]["field"] == "password"  # every field at fault
     with pytest.raises(ApiError) as wrong_code:
-        learner.activate(account, "not-the-code", PASSWORD)
+        learner.activate(account, "not-the-code", person.id_number, PASSWORD)
     assert wrong_code.value.status == 401
-    learner.activate(account, opened["activation_code"], PASSWORD)
+    with pytest.raises(ApiError) as wrong_id:  # the code alone is not enough
+        learner.activate(account, opened["activation_code"], make_person().id_number, PASSWORD)
+    assert wrong_id.value.status == 401
+    learner.activate(account, opened["activation_code"], person.id_number, PASSWORD)
     with pytest.raises(ApiError) as wrong_password:
         learner.login(account, "wrong-password-1")
     assert wrong_password.value.status == 401
@@ -299,9 +302,10 @@ def test_erasure_ends_the_learners_session_at_once(
     bank: Bank, authority: CreditBankClient, connect: Connect
 ) -> None:
     bank.tokens.seconds = 60  # a cache entry that outlives the test: no timing luck either way
-    opened = authority.open_account(make_person().model_dump(mode="json"))
+    person = make_person()
+    opened = authority.open_account(person.model_dump(mode="json"))
     learner = connect()
-    learner.activate(opened["account"], opened["activation_code"], PASSWORD)
+    learner.activate(opened["account"], opened["activation_code"], person.id_number, PASSWORD)
     learner.login(opened["account"], PASSWORD)
     learner.erase(opened["account"])
     with pytest.raises(ApiError) as revoked:

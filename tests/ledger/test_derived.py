@@ -218,9 +218,7 @@ def test_audit_names_a_missing_derived_decision(
 # --- key powers ---------------------------------------------------------------------
 
 
-def key_statement(
-    kind: str, actor: str, target: str, new: KeyPair, **extra: Any
-) -> dict[str, Any]:
+def key_statement(kind: str, actor: str, target: str, new: KeyPair, **extra: Any) -> dict[str, Any]:
     return {
         "kind": kind,
         "actor": actor,
