@@ -30,6 +30,17 @@ values = st.recursive(
 )
 
 
+def holds_nul(value: Any) -> bool:
+    """The naive reference: U+0000 in any string or member name."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(v) for v in value)
+    return False
+
+
 @given(
     fields=st.dictionaries(st.text(max_size=8), values, max_size=6),
     embedded=st.dictionaries(st.text(max_size=8), values, max_size=2),
@@ -77,8 +88,9 @@ wide_values = st.recursive(
 
 @given(value=st.dictionaries(wide_text | st.text(max_size=4), wide_values, max_size=6))
 def test_canonical_bytes_equal_rfc8785(value: dict[str, Any]) -> None:
+    """Equal to rfc8785, except that U+0000 anywhere is refused (rfc8785 accepts it)."""
     try:
-        expected: bytes | None = rfc8785.dumps(value)
+        expected: bytes | None = None if holds_nul(value) else rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, ValueError):
         expected = None
     try:
@@ -102,7 +114,39 @@ def test_canonical_value_equals_rfc8785(value: Any) -> None:
 
 
 def test_control_characters_and_escapes_match_rfc8785() -> None:
-    value = {"s": "".join(chr(c) for c in range(0x80)) + "\u2028\u2029\ufeff\U0001f600", "é": 1}
+    # U+0001 up: U+0000 is refused (test_nul_is_refused_with_its_path)
+    value = {"s": "".join(chr(c) for c in range(1, 0x80)) + "\u2028\u2029\ufeff\U0001f600", "é": 1}
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ({"body": {"title": "a\x00b"}}, "statement.body.title"),
+        ({"body": {"tags": ["ok", "\x00"]}}, "statement.body.tags.1"),
+        ({"body": {"ti\x00tle": "x"}}, "statement.body.ti\\u0000tle"),
+        ({"body": {"n": [1, ("x", "\x00")]}}, "statement.body.n.1.1"),
+        ({"body": {"名称": "a\x00"}}, "statement.body.名称"),  # non-ASCII names: via rfc8785
+        ({"id": "\\\x00"}, "statement.id"),  # a backslash, then U+0000
+    ],
+    ids=["string", "in-a-list", "member-name", "in-a-tuple", "reference-path", "after-a-backslash"],
+)
+def test_nul_is_refused_with_its_path(value: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        canonical_bytes(value, field="statement")
+    assert info.value.field == field
+    assert "U+0000" in info.value.detail
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\\u0000", "\\\\u0000", "u0000", "\u2400"],
+    ids=["backslash-u0000", "two-backslashes-u0000", "no-backslash", "symbol-for-null"],
+)
+def test_what_only_looks_like_nul_is_canonical(text: str) -> None:
+    """The byte search for the escape also matches an escaped backslash followed by
+    "u0000"; the walk lets that pass."""
+    value = {"s": text, text: [text]}
     assert canonical_bytes(value) == rfc8785.dumps(value)
 
 
@@ -151,4 +195,8 @@ def test_entry_bytes_equal_a_full_pass(
     except (rfc8785.CanonicalizationError, ValueError):
         return  # lone surrogates: refused before an entry is made
     signed = SignedStatement(statement, key_id, signature)
+    if holds_nul(statement):
+        with pytest.raises(InvalidInput):
+            encode_entry(signed, integrated_at)
+        return
     assert encode_entry(signed, integrated_at) == expected

@@ -11,7 +11,7 @@ from creditbank import __version__
 from creditbank.api import access, catalogue, credits, ledger, tlog, verification, xapi
 from creditbank.api import certificates as certificates_api
 from creditbank.api import money as money_api
-from creditbank.api.limits import BodySizeLimit
+from creditbank.api.limits import BodyGuard
 from creditbank.api.policy import authorize
 from creditbank.api.problems import install_problem_handlers
 from creditbank.bank import Bank
@@ -45,7 +45,8 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
     app.include_router(verification.router)
     app.include_router(certificates_api.router)
     app.include_router(money_api.router)
-    app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
+    # every request body is read, sized and (JSON) strictly parsed here before any route
+    app.add_middleware(BodyGuard, max_bytes=bank.settings.max_request_bytes)
     return app
 
 

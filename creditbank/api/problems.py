@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +36,13 @@ def _field_from_loc(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(CreditBankError)
     async def _domain(_: Request, exc: CreditBankError) -> JSONResponse:
@@ -63,8 +71,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(
             {
+                # RFC 9457 4.2.1: with about:blank, the title is the status's own phrase
                 "type": "about:blank",
-                "title": str(exc.detail),
+                "title": _phrase(exc.status_code),
                 "status": exc.status_code,
                 "detail": str(exc.detail),
             },
