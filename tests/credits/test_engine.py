@@ -220,7 +220,7 @@ def test_closed_accounts_and_other_providers(world: World) -> None:
     from tests.factories import register
 
     learner = world.learner()
-    close_account(world.bank, learner, "authority", "duplicate account")
+    close_account(world.bank, learner, "authority", "duplicate account", world.clock())
     with pytest.raises(RuleViolation):
         world.complete(learner, "clean-online")
     other = register(world.bank, "prov-b")
