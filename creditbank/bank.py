@@ -12,19 +12,19 @@ from sqlalchemy import Engine, insert
 
 from creditbank.access.tokens import TokenCache
 from creditbank.access.vault import MasterKey, load_master_key, write_master_key_file
+from creditbank.core.entry import LOG_ACTOR, format_time, sign_statement
+from creditbank.core.errors import Conflict, InvalidInput, Unavailable
+from creditbank.core.keys import KeyPair, read_key_file, write_key_file
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.note import is_valid_name
 from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
-from creditbank.errors import Conflict, InvalidInput, Unavailable
-from creditbank.keys import KeyPair, read_key_file, write_key_file
 from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import LOG_ACTOR, format_time, sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
 from creditbank.settings import Settings
-from creditbank.tlog import merkle
-from creditbank.tlog.note import is_valid_name
 
 
 @dataclass

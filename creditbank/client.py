@@ -2,14 +2,14 @@
 authority and learners (used by the tests, and by the CLI against a remote bank).
 
 Organisations authenticate with a bearer token and sign their statements with their own
-Ed25519 key (:class:`~creditbank.keys.KeyPair`); learners log in with their account number
-and password. Receipts are verified offline with :mod:`creditbank.verify` against the log's
+Ed25519 key (:class:`~creditbank.core.keys.KeyPair`); learners log in with their account number
+and password. Receipts are verified offline with :mod:`creditbank.core.verify` against the log's
 verifier key: pass ``verifier_key=`` to pin it, otherwise it is fetched from the server
 once and then trusted (trust on first use).
 
 Failures: a non-2xx answer raises :class:`ApiError` with the RFC 9457 problem details;
 receipts and checkpoints that do not verify raise
-:class:`~creditbank.verify.VerificationError`; network failures are httpx's own
+:class:`~creditbank.core.verify.VerificationError`; network failures are httpx's own
 ``httpx.TransportError``.
 
 Retries: the client never retries. Re-posting is safe because a statement's ``id`` is its
@@ -38,9 +38,9 @@ import httpx
 
 from creditbank import __version__
 from creditbank.catalogue.statements import course_recognition, course_registration
-from creditbank.keys import KeyPair
-from creditbank.ledger.entry import sign_statement
-from creditbank.verify import (
+from creditbank.core.entry import sign_statement
+from creditbank.core.keys import KeyPair
+from creditbank.core.verify import (
     Checkpoint,
     VerificationError,
     VerifiedEntry,
@@ -119,7 +119,7 @@ class Appended:
 
 def _time(t: datetime, what: str) -> str:
     # The ledger's one time format (RFC 3339 UTC with microseconds, as
-    # creditbank.ledger.entry.format_time); naive times are refused, not guessed.
+    # creditbank.core.entry.format_time); naive times are refused, not guessed.
     if t.tzinfo is None:
         raise ValueError(f"{what} must carry a UTC offset, got the naive time {t}")
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -484,7 +484,7 @@ class CreditBankClient:
         """A certificate's verification bundle (public): the certificate, every entry it
         rests on with its receipt, the latest checkpoint, consistency proofs and the
         server's ``verdict``. Re-check it with
-        :func:`creditbank.verify_certificate.verify_certificate` and the log key you
+        :func:`creditbank.core.verify.certificate.verify_certificate` and the log key you
         trust rather than believing the server's verdict."""
         path = f"/v1/certificates/{quote(number, safe='')}/verification"
         return _object(self._request("GET", path))

@@ -7,9 +7,9 @@ import itertools
 from typing import Any
 
 from creditbank.bank import Bank
-from creditbank.keys import KeyPair
+from creditbank.core.entry import SignedStatement, sign_statement
+from creditbank.core.keys import KeyPair
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import SignedStatement, sign_statement
 from creditbank.ledger.sequencer import Appended
 
 _ids = itertools.count(1)

@@ -11,9 +11,9 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from creditbank.canonical import canonical_bytes, canonical_object, canonical_value
-from creditbank.errors import InvalidInput
-from creditbank.ledger.entry import SCHEMA_VERSION, SignedStatement, encode_entry
+from creditbank.core.canonical import canonical_bytes, canonical_object, canonical_value
+from creditbank.core.entry import SCHEMA_VERSION, SignedStatement, encode_entry
+from creditbank.core.errors import InvalidInput
 
 scalars = st.one_of(
     st.none(),

@@ -16,12 +16,12 @@ from typing import Literal
 from pydantic import Field
 from sqlalchemy import update
 
-from creditbank.access.numbers import ACCOUNT_RE, check_account_number
+from creditbank.core.accounts import ACCOUNT_RE, check_account_number
+from creditbank.core.bodies import Body, parse_body
+from creditbank.core.entry import LOG_ACTOR, SignedStatement
+from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.db import tables
-from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.ledger import store
-from creditbank.ledger.bodies import Body, parse_body
-from creditbank.ledger.entry import LOG_ACTOR, SignedStatement
 from creditbank.ledger.kinds import BatchContext, Derivation
 
 Account = Field(pattern=ACCOUNT_RE.pattern)

@@ -20,7 +20,6 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from creditbank.access.numbers import check_account_number, new_account_number
 from creditbank.access.secrets import hash_password, new_code, token_hash, verify_password
 from creditbank.access.tokens import create_token, record_event
 from creditbank.access.vault import (
@@ -32,11 +31,12 @@ from creditbank.access.vault import (
     unseal,
 )
 from creditbank.bank import Bank
+from creditbank.core.accounts import check_account_number, new_account_number
+from creditbank.core.entry import format_time, parse_time
+from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
-from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.ledger import store
-from creditbank.ledger.entry import format_time, parse_time
 from creditbank.ledger.sequencer import Appended
 from creditbank.settings import Settings
 

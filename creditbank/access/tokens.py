@@ -17,9 +17,9 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from creditbank.access.secrets import new_token, token_hash
+from creditbank.core.entry import format_time, parse_time
+from creditbank.core.errors import InvalidInput, NotFound, Unauthenticated
 from creditbank.db import tables
-from creditbank.errors import InvalidInput, NotFound, Unauthenticated
-from creditbank.ledger.entry import format_time, parse_time
 from creditbank.settings import MAX_TOKEN_DAYS
 
 log = logging.getLogger("creditbank.auth")

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from creditbank.errors import IntegrityFailure, InvalidInput, Unavailable
+from creditbank.core.errors import IntegrityFailure, InvalidInput, Unavailable
 
 NONCE_SIZE = 12
 

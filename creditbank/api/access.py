@@ -9,11 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from creditbank.access import service
-from creditbank.access.numbers import check_account_number
 from creditbank.access.service import IdType, PersonIn
 from creditbank.access.tokens import revoke_token
 from creditbank.api.deps import BankDep
 from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.core.accounts import check_account_number
 
 router = APIRouter(prefix="/v1", tags=["access"])
 

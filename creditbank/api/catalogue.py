@@ -12,8 +12,8 @@ from creditbank.api.deps import BankDep
 from creditbank.api.ledger import StatementIn, appended_response
 from creditbank.api.policy import PrincipalDep, require_author
 from creditbank.catalogue import service
-from creditbank.errors import InvalidInput
-from creditbank.standards.model import Area
+from creditbank.core.errors import InvalidInput
+from creditbank.core.standards.model import Area
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 

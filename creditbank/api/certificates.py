@@ -12,14 +12,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
-from creditbank.access.numbers import check_account_number
 from creditbank.api.catalogue import append_kind
 from creditbank.api.deps import BankDep
 from creditbank.api.ledger import StatementIn, appended_response
 from creditbank.api.policy import PrincipalDep, signed_in
 from creditbank.certificates import service
 from creditbank.certificates.service import ApplicationStatus
-from creditbank.errors import CreditBankError, InvalidInput
+from creditbank.core.accounts import check_account_number
+from creditbank.core.errors import CreditBankError, InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["certificates"])
 

@@ -12,10 +12,10 @@ from creditbank.api.catalogue import append_kind
 from creditbank.api.deps import BankDep
 from creditbank.api.ledger import AppendedOut, StatementIn
 from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.core.entry import SignedStatement
+from creditbank.core.errors import CreditBankError, Forbidden, InvalidInput
+from creditbank.core.tlog.receipt import RECEIPT_EXTENSION
 from creditbank.credits import service
-from creditbank.errors import CreditBankError, Forbidden, InvalidInput
-from creditbank.ledger.entry import SignedStatement
-from creditbank.tlog.receipt import RECEIPT_EXTENSION
 
 router = APIRouter(prefix="/v1", tags=["credits"])
 

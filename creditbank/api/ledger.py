@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from creditbank.api.deps import BankDep
 from creditbank.api.policy import PrincipalDep, require_author
+from creditbank.core.entry import SignedStatement, decode_signature
+from creditbank.core.tlog.receipt import RECEIPT_EXTENSION
 from creditbank.ledger import reads
-from creditbank.ledger.entry import SignedStatement, decode_signature
 from creditbank.ledger.sequencer import Appended
-from creditbank.tlog.receipt import RECEIPT_EXTENSION
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 

@@ -23,8 +23,8 @@ from typing import Any, NoReturn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from creditbank.api.problems import problem_response
-from creditbank.canonical import refuse_nul
-from creditbank.errors import InvalidInput
+from creditbank.core.canonical import refuse_nul
+from creditbank.core.errors import InvalidInput
 
 MAX_JSON_DEPTH = 64  # arrays and objects inside one another; ample for statements and xAPI
 

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from creditbank.access.tokens import Principal, Role
-from creditbank.errors import Forbidden, Unauthenticated
+from creditbank.core.errors import Forbidden, Unauthenticated
 
 PUBLIC: frozenset[Role] = frozenset()
 AUTHORITY: frozenset[Role] = frozenset({"authority"})

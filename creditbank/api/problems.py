@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from creditbank.errors import CreditBankError
+from creditbank.core.errors import CreditBankError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from creditbank.api.deps import BankDep
 from creditbank.certificates.verification import certificate_bundle
-from creditbank.verify_certificate import verify_certificate
+from creditbank.core.verify.certificate import verify_certificate
 
 router = APIRouter(prefix="/v1", tags=["certificates"])
 

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 
 from creditbank.api.deps import BankDep
 from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import CreditBankError, InvalidInput, RuleViolation
 from creditbank.credits.gateway import gateway_key
 from creditbank.credits.xapi import VERSION_RE, to_completion
-from creditbank.errors import CreditBankError, InvalidInput, RuleViolation
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.sequencer import NOT_ALONE
 
 router = APIRouter(prefix="/xapi", tags=["xapi"])

@@ -37,11 +37,11 @@ from creditbank.bench.common import (
 from creditbank.bench.ledger import ed25519_verify_rate
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.catalogue.statements import course_recognition, course_registration
+from creditbank.core.entry import SignedStatement, format_time, sign_statement
+from creditbank.core.keys import KeyPair
 from creditbank.credits import service as credit_service
-from creditbank.keys import KeyPair
 from creditbank.ledger import audit
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import SignedStatement, format_time, sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from creditbank.standards.catalogue import Catalogue, load_catalogue

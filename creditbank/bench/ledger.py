@@ -31,17 +31,17 @@ from creditbank.bench.common import (
     server,
     throwaway_settings,
 )
+from creditbank.core.entry import SignedStatement, format_time, sign_statement
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle
 from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
-from creditbank.keys import KeyPair
 from creditbank.ledger import audit, store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import SignedStatement, format_time, sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from creditbank.settings import Settings
-from creditbank.tlog import merkle
 
 BATCH = 1000
 ROUNDS = 3

@@ -17,19 +17,19 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 from sqlalchemy import select
 
-from creditbank.canonical import canonical_bytes
-from creditbank.db import tables
-from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from creditbank.ledger.bodies import Body, parse_body
-from creditbank.ledger.entry import SignedStatement, format_time, parse_time
-from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
-from creditbank.standards.model import (
+from creditbank.core.bodies import Body, parse_body
+from creditbank.core.canonical import canonical_bytes
+from creditbank.core.entry import SignedStatement, format_time, parse_time
+from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from creditbank.core.standards.model import (
     Standard,
     check_standard,
     content_hash,
     parse_credits,
 )
-from creditbank.standards.program import Program, check_program
+from creditbank.core.standards.program import Program, check_program
+from creditbank.db import tables
+from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
 
 CREDIT_HOURS_TENTHS = 16  # 16 study hours = 1.0 credit (rules.md), in tenths per tenth
 CourseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

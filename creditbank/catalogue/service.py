@@ -12,15 +12,15 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from creditbank.catalogue.handlers import semver_key
+from creditbank.core.entry import parse_time, sign_statement
+from creditbank.core.errors import CreditBankError, NotFound
+from creditbank.core.keys import KeyPair
+from creditbank.core.standards.model import Area, Standard, content_hash, format_credits
+from creditbank.core.standards.program import Program
 from creditbank.db import tables
-from creditbank.errors import CreditBankError, NotFound
-from creditbank.keys import KeyPair
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import parse_time, sign_statement
 from creditbank.ledger.sequencer import Appended, Ledger
 from creditbank.standards.catalogue import Catalogue
-from creditbank.standards.model import Area, Standard, content_hash, format_credits
-from creditbank.standards.program import Program
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from creditbank.ledger.entry import AUTHORITY, format_time
+from creditbank.core.entry import AUTHORITY, format_time
 
 
 def _instant(t: datetime, what: str) -> str:

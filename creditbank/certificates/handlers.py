@@ -22,8 +22,12 @@ from pydantic import Field, StrictInt
 from sqlalchemy import Connection, select, update
 
 from creditbank.access.handlers import account_status, record_learner_entry
-from creditbank.access.numbers import ACCOUNT_RE, check_account_number
 from creditbank.certificates.applications import application, require_certifier
+from creditbank.core.accounts import ACCOUNT_RE, check_account_number
+from creditbank.core.bodies import Body, parse_body
+from creditbank.core.entry import SignedStatement
+from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from creditbank.core.rules import money as rules
 from creditbank.credits.handlers import (
     has_active_certificate,
     learner_awards,
@@ -31,11 +35,8 @@ from creditbank.credits.handlers import (
     standard_version,
 )
 from creditbank.db import tables
-from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from creditbank.ledger.bodies import Body, parse_body
-from creditbank.ledger.entry import SignedStatement
 from creditbank.ledger.kinds import BatchContext, Derivation
-from creditbank.money import programs, rules
+from creditbank.money import programs
 from creditbank.money.rewards import reward_on_issue, reward_on_revoke
 from creditbank.money.subsidies import subsidy_on_issue, subsidy_on_revoke
 

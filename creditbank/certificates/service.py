@@ -19,8 +19,11 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, select
 
-from creditbank.access.numbers import check_account_number
-from creditbank.credits import rules
+from creditbank.core.accounts import check_account_number
+from creditbank.core.entry import format_time, parse_time
+from creditbank.core.errors import Forbidden, NotFound
+from creditbank.core.rules import credits as rules
+from creditbank.core.standards.model import format_credits
 from creditbank.credits.handlers import (
     has_active_certificate,
     learner_awards,
@@ -28,10 +31,7 @@ from creditbank.credits.handlers import (
     standard_version,
 )
 from creditbank.db import tables
-from creditbank.errors import Forbidden, NotFound
-from creditbank.ledger.entry import format_time, parse_time
 from creditbank.ledger.sequencer import receipt_for
-from creditbank.standards.model import format_credits
 
 ApplicationStatus = Literal["pending", "assessed", "failed", "issued"]
 

@@ -1,5 +1,5 @@
 """The verification bundle of a certificate: everything an employer or another certifying
-body needs to check it offline with :func:`creditbank.verify_certificate.verify_certificate`.
+body needs to check it offline with :func:`creditbank.core.verify.certificate.verify_certificate`.
 
 The bundle holds the certificate as the projection shows it (a summary the verifier
 compares with the entries, never trusts) and, each with its receipt:
@@ -28,10 +28,10 @@ from typing import Any, TypeGuard
 from sqlalchemy import Connection, Engine, select
 
 from creditbank.certificates.handlers import CERTIFICATE_NUMBER
+from creditbank.core.entry import LOG_ACTOR
+from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.db import tables
-from creditbank.errors import InvalidInput, NotFound
 from creditbank.ledger import store
-from creditbank.ledger.entry import LOG_ACTOR
 from creditbank.ledger.sequencer import receipt_for
 
 _NUMBER_RE = re.compile(CERTIFICATE_NUMBER)

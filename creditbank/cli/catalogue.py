@@ -21,11 +21,11 @@ from creditbank.cli.common import (
     err_console,
     make_settings,
 )
-from creditbank.errors import InvalidInput
-from creditbank.keys import read_key_file
-from creditbank.ledger.entry import parse_time
+from creditbank.core.entry import parse_time
+from creditbank.core.errors import InvalidInput
+from creditbank.core.keys import read_key_file
+from creditbank.core.standards.model import Area
 from creditbank.standards.catalogue import load_catalogue, validate_catalogue
-from creditbank.standards.model import Area
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

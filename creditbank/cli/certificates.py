@@ -1,7 +1,7 @@
 """`creditbank verify-certificate NUMBER`: check a certificate against a bank, offline.
 
 The bundle comes from the server through the client SDK; the verdict is computed here by
-:func:`creditbank.verify_certificate.verify_certificate` with the log key the caller
+:func:`creditbank.core.verify.certificate.verify_certificate` with the log key the caller
 trusts (``--key``, or the ledger in ``--data-dir``), never the server's own verdict.
 """
 
@@ -17,10 +17,10 @@ from rich.table import Table
 
 from creditbank.cli.common import DataDir, cli_errors, console, err_console, make_settings
 from creditbank.client import ApiError, CreditBankClient
-from creditbank.errors import InvalidInput
-from creditbank.keys import read_key_file
-from creditbank.verify import parse_verifier_key
-from creditbank.verify_certificate import Verdict, verify_certificate
+from creditbank.core.errors import InvalidInput
+from creditbank.core.keys import read_key_file
+from creditbank.core.verify import parse_verifier_key
+from creditbank.core.verify.certificate import Verdict, verify_certificate
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 VERDICT_STYLE = {"valid": "bold green", "revoked": "bold yellow", "invalid": "bold red"}

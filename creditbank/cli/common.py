@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from creditbank.errors import CreditBankError, VerificationError
+from creditbank.core.errors import CreditBankError, VerificationError
 from creditbank.settings import Settings
 
 console = Console()

@@ -22,21 +22,21 @@ from creditbank.cli.catalogue import PROJECT_ROOT
 from creditbank.cli.common import cli_errors, console, make_settings
 from creditbank.cli.demo_money import Certified, append_all, certify, pay_and_subsidize, revoke_one
 from creditbank.cli.reports import print_report
+from creditbank.core.entry import format_time, sign_statement
+from creditbank.core.errors import Conflict
+from creditbank.core.keys import KeyPair
+from creditbank.core.rules.money import program_year
+from creditbank.core.standards.model import format_credits, parse_credits
+from creditbank.core.verify import verify_receipt
+from creditbank.core.verify.certificate import verify_certificate
 from creditbank.credits import service as credit_service
-from creditbank.errors import Conflict
-from creditbank.keys import KeyPair
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import reads, store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import format_time, sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from creditbank.money import reports
-from creditbank.money.rules import program_year
 from creditbank.standards.catalogue import load_catalogue
-from creditbank.standards.model import format_credits, parse_credits
-from creditbank.verify import verify_receipt
-from creditbank.verify_certificate import verify_certificate
 
 MARKER = ".creditbank-demo"
 DEMO_LEARNERS = 300

@@ -19,12 +19,12 @@ from rich.table import Table
 from creditbank.bank import Bank
 from creditbank.certificates.handlers import resting_awards
 from creditbank.cli.common import console
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import CreditBankError
+from creditbank.core.keys import KeyPair
 from creditbank.db import tables
-from creditbank.errors import CreditBankError
-from creditbank.keys import KeyPair
 from creditbank.ledger import reads, store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.sequencer import Appended
 
 CERTIFIER = "bj-skills-cert"

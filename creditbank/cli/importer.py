@@ -19,9 +19,9 @@ from rich.progress import (
 
 from creditbank.cli.common import cli_errors, console, err_console
 from creditbank.client import ApiError, CreditBankClient
+from creditbank.core.errors import InvalidInput
+from creditbank.core.keys import read_key_file
 from creditbank.credits.imports import Row, read_rows
-from creditbank.errors import InvalidInput
-from creditbank.keys import read_key_file
 
 
 @cli_errors

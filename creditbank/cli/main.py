@@ -143,7 +143,7 @@ def kinds(
 
     from rich.table import Table
 
-    from creditbank.authorship import KINDS
+    from creditbank.core.authorship import KINDS
 
     if as_json:
         for kind, row in KINDS.items():
@@ -225,11 +225,11 @@ def verify(
 ) -> None:
     """Verify a receipt offline: the checkpoint's signature and the entry's inclusion.
 
-    (Authorship needs the key registry: see creditbank.verify.verify_entry_signature.)
+    (Authorship needs the key registry: see creditbank.core.verify.verify_entry_signature.)
     """
-    from creditbank.errors import InvalidInput
-    from creditbank.keys import read_key_file
-    from creditbank.verify import verify_receipt
+    from creditbank.core.errors import InvalidInput
+    from creditbank.core.keys import read_key_file
+    from creditbank.core.verify import verify_receipt
 
     if key is None:
         key_text = read_key_file(make_settings(data_dir).log_key_path).verifier_key

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from creditbank.bank import open_bank
 from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, console, make_settings
-from creditbank.errors import InvalidInput
+from creditbank.core.errors import InvalidInput
 from creditbank.money import reports
 
 

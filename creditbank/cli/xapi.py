@@ -9,8 +9,8 @@ import typer
 
 from creditbank.bank import open_bank
 from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, console, make_settings
+from creditbank.core.keys import read_key_file
 from creditbank.credits.gateway import enable_xapi, gateway_key_path
-from creditbank.keys import read_key_file
 
 xapi_app = typer.Typer(help="xAPI statements from LMSs (see docs/xapi.md).", no_args_is_help=True)
 

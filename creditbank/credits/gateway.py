@@ -15,9 +15,9 @@ import base64
 from pathlib import Path
 
 from creditbank.bank import Bank
-from creditbank.errors import Forbidden, NotFound
-from creditbank.keys import KeyPair, read_key_file, write_key_file
-from creditbank.ledger.entry import sign_statement
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import Forbidden, NotFound
+from creditbank.core.keys import KeyPair, read_key_file, write_key_file
 
 
 def gateway_key_path(bank: Bank, provider: str) -> Path:

@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from creditbank.access.numbers import check_account_number
-from creditbank.credits import rules
+from creditbank.core.accounts import check_account_number
+from creditbank.core.entry import parse_time
+from creditbank.core.errors import NotFound
+from creditbank.core.rules import credits as rules
+from creditbank.core.standards.model import format_credits
 from creditbank.credits.handlers import (
     has_active_certificate,
     learner_awards,
@@ -17,10 +20,7 @@ from creditbank.credits.handlers import (
     standard_version,
 )
 from creditbank.db import tables
-from creditbank.errors import NotFound
-from creditbank.ledger.entry import parse_time
 from creditbank.ledger.sequencer import receipt_for
-from creditbank.standards.model import format_credits
 
 
 def _require_account(engine: Engine, account: str) -> None:

@@ -24,9 +24,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from creditbank.access.numbers import is_valid_account_number
-from creditbank.errors import InvalidInput
-from creditbank.ledger.entry import format_time, parse_time
+from creditbank.core.accounts import is_valid_account_number
+from creditbank.core.entry import format_time, parse_time
+from creditbank.core.errors import InvalidInput
 
 VERBS = {
     "http://adlnet.gov/expapi/verbs/completed": "completed",

@@ -19,11 +19,12 @@ from typing import Literal
 from pydantic import Field
 from sqlalchemy import select, update
 
+from creditbank.core.bodies import Body, PublicKeyB64, parse_body
+from creditbank.core.entry import ACTOR_RE, SignedStatement
+from creditbank.core.entry import AUTHORITY as AUTHORITY
+from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from creditbank.core.verify import author_key_id
 from creditbank.db import tables
-from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from creditbank.ledger.bodies import Body, PublicKeyB64, parse_body
-from creditbank.ledger.entry import ACTOR_RE, SignedStatement
-from creditbank.ledger.entry import AUTHORITY as AUTHORITY
 from creditbank.ledger.kinds import (
     ActorState,
     BatchContext,
@@ -31,7 +32,6 @@ from creditbank.ledger.kinds import (
     KeyState,
     require_authority,
 )
-from creditbank.verify import author_key_id
 
 Role = Literal["authority", "operator", "provider", "certifier"]
 

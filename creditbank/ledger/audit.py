@@ -18,16 +18,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.checkpoint import open_checkpoint
+from creditbank.core.tlog.note import parse_verifier_key
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
 from creditbank.db.tables import projection_tables
-from creditbank.errors import VerificationError
 from creditbank.ledger import store
 from creditbank.ledger.kinds import KindHandler
 from creditbank.ledger.replay import Replayer, ReplayFinding
-from creditbank.tlog import merkle
-from creditbank.tlog.checkpoint import open_checkpoint
-from creditbank.tlog.note import parse_verifier_key
 
 Progress = Callable[[int], None]
 # One consistent snapshot for the whole audit while appends go on (SQLite's WAL readers

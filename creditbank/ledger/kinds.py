@@ -4,7 +4,7 @@ For every statement in a batch the sequencer does the common checks (actor activ
 active, signature, idempotency), then asks the kind's handler to ``check`` it (raise a
 CreditBankError to refuse it, having written nothing), logs it, and calls ``apply``:
 update projections and return the decisions to log right after it, each authored by the
-log (unsigned: see ``creditbank.authorship``) and naming the entries it derives from.
+log (unsigned: see ``creditbank.core.authorship``) and naming the entries it derives from.
 Replaying the log through the same handlers rebuilds every projection (``creditbank
 rebuild``) and re-derives every decision (``creditbank audit``).
 """
@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
+from creditbank.core.entry import LOG_ACTOR, SignedStatement
+from creditbank.core.errors import Forbidden
 from creditbank.db import tables
-from creditbank.errors import Forbidden
-from creditbank.ledger.entry import LOG_ACTOR, SignedStatement
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from creditbank.errors import InvalidInput, NotFound
+from creditbank.core.errors import InvalidInput, NotFound
+from creditbank.core.tlog import merkle, tiles
 from creditbank.ledger import store
 from creditbank.ledger.sequencer import receipt_for
-from creditbank.tlog import merkle, tiles
 
 
 def _b64(data: bytes) -> str:

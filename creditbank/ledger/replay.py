@@ -21,10 +21,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection
 
-from creditbank.authorship import KINDS, check_author
-from creditbank.canonical import canonical_bytes
-from creditbank.errors import CreditBankError
-from creditbank.ledger.entry import (
+from creditbank.core.authorship import KINDS, check_author
+from creditbank.core.canonical import canonical_bytes
+from creditbank.core.entry import (
     LOG_ACTOR,
     SignedStatement,
     check_statement_shape,
@@ -33,6 +32,7 @@ from creditbank.ledger.entry import (
     encode_entry,
     parse_time,
 )
+from creditbank.core.errors import CreditBankError
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
 
 _SIGNED_FIELDS = frozenset({"v", "kind", "statement", "key_id", "sig", "integrated_at"})

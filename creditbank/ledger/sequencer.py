@@ -34,21 +34,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from creditbank.authorship import check_author, refuse_derived
-from creditbank.db import tables
-from creditbank.db.engine import WRITE
-from creditbank.errors import (
-    BadSignature,
-    Conflict,
-    CreditBankError,
-    IntegrityFailure,
-    InvalidInput,
-    KeyRevoked,
-    Unavailable,
-)
-from creditbank.keys import KeyPair
-from creditbank.ledger import store
-from creditbank.ledger.entry import (
+from creditbank.core.authorship import check_author, refuse_derived
+from creditbank.core.entry import (
     LOG_ACTOR,
     SignedStatement,
     check_statement_shape,
@@ -59,11 +46,24 @@ from creditbank.ledger.entry import (
     parse_time,
     sign_statement,
 )
+from creditbank.core.errors import (
+    BadSignature,
+    Conflict,
+    CreditBankError,
+    IntegrityFailure,
+    InvalidInput,
+    KeyRevoked,
+    Unavailable,
+)
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.checkpoint import Checkpoint, sign_checkpoint
+from creditbank.core.tlog.receipt import Receipt, format_receipt, format_receipts
+from creditbank.db import tables
+from creditbank.db.engine import WRITE
+from creditbank.ledger import store
 from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
 from creditbank.ledger.sigpool import Job, SignaturePool
-from creditbank.tlog import merkle
-from creditbank.tlog.checkpoint import Checkpoint, sign_checkpoint
-from creditbank.tlog.receipt import Receipt, format_receipt, format_receipts
 
 log = logging.getLogger(__name__)
 

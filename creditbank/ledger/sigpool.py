@@ -6,7 +6,7 @@ verifies the other. The result only says "this signature is valid for this publi
 whether the key is the author's and active is still decided under the log's lock.
 
 The workers hold no key: they only verify. (The log key stays in the sequencing process;
-derived decisions carry no per-entry signature, see ``creditbank.authorship``.)
+derived decisions carry no per-entry signature, see ``creditbank.core.authorship``.)
 This module imports nothing but ``cryptography`` so worker processes start fast.
 """
 

@@ -2,7 +2,7 @@
 
 Every proof is O(log n) node reads in one query: the tree's complete subtrees are stored
 by (level, index) and each proof element is the hash of a leaf range made of at most
-~log2(n) of them (see creditbank.tlog.merkle).
+~log2(n) of them (see creditbank.core.tlog.merkle).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Column, ColumnElement, Connection, and_, event, or_, select
 from sqlalchemy.exc import DBAPIError
 
+from creditbank.core.errors import IntegrityFailure, InvalidInput, NotFound
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.merkle import NodeId
 from creditbank.db import tables
-from creditbank.errors import IntegrityFailure, InvalidInput, NotFound
-from creditbank.tlog import merkle
-from creditbank.tlog.merkle import NodeId
 
 E = tables.log_entries
 N = tables.tree_nodes

@@ -45,13 +45,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from creditbank.core.entry import format_time, parse_time
+from creditbank.core.errors import NotFound
+from creditbank.core.rules import money as rules
+from creditbank.core.standards.model import format_credits
 from creditbank.db import tables
-from creditbank.errors import NotFound
 from creditbank.ledger import store
-from creditbank.ledger.entry import format_time, parse_time
-from creditbank.money import programs, rules
+from creditbank.money import programs
 from creditbank.money.service import PART_STATUSES, REWARD_STATUSES
-from creditbank.standards.model import format_credits
 
 ADVANCED_LEVELS = (3, 2, 1)
 MODES = ("online", "offline", "workplace")

@@ -10,11 +10,11 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import Engine, func, select
 
-from creditbank.access.numbers import check_account_number
+from creditbank.core.accounts import check_account_number
+from creditbank.core.errors import NotFound
+from creditbank.core.standards.model import format_credits
 from creditbank.db import tables
-from creditbank.errors import NotFound
 from creditbank.money import programs
-from creditbank.standards.model import format_credits
 
 RewardStatus = Literal["pending_budget", "granted", "paid", "cancelled", "clawback_due"]
 PartStatus = Literal["open", "claimed", "approved", "rejected", "paid", "cancelled", "clawback_due"]

@@ -6,15 +6,7 @@ Nothing here touches the database, the clock or the network: publishing to the l
 the caller's job, using :func:`content_hash` for the published digest.
 """
 
-from creditbank.standards.catalogue import (
-    Catalogue,
-    Problem,
-    load_catalogue,
-    parse_program_yaml,
-    parse_standard_yaml,
-    validate_catalogue,
-)
-from creditbank.standards.model import (
+from creditbank.core.standards.model import (
     ADVANCED_LEVELS,
     AREAS,
     LEVEL_NAMES,
@@ -29,7 +21,15 @@ from creditbank.standards.model import (
     format_credits,
     parse_credits,
 )
-from creditbank.standards.program import Program, check_program
+from creditbank.core.standards.program import Program, check_program
+from creditbank.standards.catalogue import (
+    Catalogue,
+    Problem,
+    load_catalogue,
+    parse_program_yaml,
+    parse_standard_yaml,
+    validate_catalogue,
+)
 
 __all__ = [
     "ADVANCED_LEVELS",

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
-from creditbank.errors import InvalidInput
-from creditbank.standards.model import (
+from creditbank.core.errors import InvalidInput
+from creditbank.core.standards.model import (
     Area,
     Standard,
     Violation,
     check_standard,
 )
-from creditbank.standards.program import Program, check_program
+from creditbank.core.standards.program import Program, check_program
 
 STANDARDS_DIR = "standards"
 PROGRAMS_DIR = "standards/programs"

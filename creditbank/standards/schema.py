@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from creditbank.standards.model import Standard
-from creditbank.standards.program import Program
+from creditbank.core.standards.model import Standard
+from creditbank.core.standards.program import Program
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILES: dict[str, type[BaseModel]] = {

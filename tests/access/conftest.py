@@ -15,8 +15,8 @@ from sqlalchemy import select
 from creditbank.access import service
 from creditbank.access.tokens import create_token
 from creditbank.bank import Bank
+from creditbank.core.keys import KeyPair
 from creditbank.db import tables
-from creditbank.keys import KeyPair
 from creditbank.ledger import store
 from tests.factories import make_person, register
 

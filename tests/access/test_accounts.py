@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select
 
-from creditbank.access.numbers import is_valid_account_number, make_account_number
 from creditbank.api.policy import ROUTE_ROLES
 from creditbank.bank import Bank
+from creditbank.core.accounts import is_valid_account_number, make_account_number
+from creditbank.core.verify import verify_receipt
 from creditbank.db import tables
 from creditbank.db.tables import projection_tables
 from creditbank.ledger import audit
 from creditbank.ledger.registry import default_handlers
-from creditbank.verify import verify_receipt
 from tests.access.conftest import (
     PASSWORD,
     Orgs,

@@ -24,11 +24,17 @@ from creditbank.access import secrets as password_secrets
 from creditbank.access import service
 from creditbank.access.tokens import create_actor_token, create_token, revoke_token
 from creditbank.bank import Bank
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import (
+    CreditBankError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+from creditbank.core.keys import KeyPair
 from creditbank.db import tables
-from creditbank.errors import CreditBankError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from creditbank.keys import KeyPair
 from creditbank.ledger import audit
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.settings import Settings
 from tests.access.conftest import (

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from creditbank.access.numbers import (
+from creditbank.core.accounts import (
     ACCOUNT_RE,
     check_account_number,
     damm_digit,
@@ -16,7 +16,7 @@ from creditbank.access.numbers import (
     make_account_number,
     new_account_number,
 )
-from creditbank.errors import InvalidInput
+from creditbank.core.errors import InvalidInput
 
 BODIES = [
     "0000000000",

@@ -29,9 +29,9 @@ from creditbank.bank import Bank, init_bank
 from creditbank.catalogue import service as catalogue
 from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
+from creditbank.core.entry import SignedStatement, format_time, sign_statement
+from creditbank.core.keys import KeyPair
 from creditbank.credits.gateway import enable_xapi
-from creditbank.keys import KeyPair
-from creditbank.ledger.entry import SignedStatement, format_time, sign_statement
 from creditbank.settings import Settings
 from tests.access.conftest import (
     PASSWORD,

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from creditbank.access.numbers import make_account_number
 from creditbank.access.vault import (
     NONCE_SIZE,
     MasterKey,
@@ -24,7 +23,8 @@ from creditbank.access.vault import (
     unseal,
     write_master_key_file,
 )
-from creditbank.errors import IntegrityFailure, InvalidInput, Unavailable
+from creditbank.core.accounts import make_account_number
+from creditbank.core.errors import IntegrityFailure, InvalidInput, Unavailable
 from tests.factories import make_person
 
 ACCOUNT = make_account_number("1234567890")

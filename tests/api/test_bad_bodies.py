@@ -18,9 +18,9 @@ import rfc8785
 from creditbank.api.limits import MAX_JSON_DEPTH, parse_json_body
 from creditbank.bank import Bank
 from creditbank.catalogue.service import publish_catalogue
-from creditbank.errors import InvalidInput
-from creditbank.keys import KeyPair
-from creditbank.ledger.entry import SignedStatement
+from creditbank.core.entry import SignedStatement
+from creditbank.core.errors import InvalidInput
+from creditbank.core.keys import KeyPair
 from creditbank.ledger.sequencer import Appended
 from tests.access.conftest import problem, snapshot
 from tests.api.conftest import ASGIClient

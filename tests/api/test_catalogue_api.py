@@ -10,8 +10,8 @@ import pytest
 from creditbank.bank import Bank
 from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
-from creditbank.keys import KeyPair
-from creditbank.ledger.entry import sign_statement
+from creditbank.core.entry import sign_statement
+from creditbank.core.keys import KeyPair
 from tests.api.conftest import ASGIClient
 from tests.api.test_ledger_api import payload
 from tests.catalogue.conftest import small_catalogue

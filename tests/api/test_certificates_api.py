@@ -12,8 +12,8 @@ import pytest
 
 from creditbank.bank import Bank
 from creditbank.catalogue import statements
-from creditbank.ledger.entry import sign_statement
-from creditbank.verify import verify_receipt
+from creditbank.core.entry import sign_statement
+from creditbank.core.verify import verify_receipt
 from tests.access.conftest import learner_token, problem, snapshot
 from tests.api.certflow import Flow, money_world
 from tests.api.conftest import ASGIClient

@@ -10,16 +10,16 @@ import httpx
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.keys import KeyPair
-from creditbank.ledger import store
-from creditbank.ledger.entry import SignedStatement, sign_statement
-from creditbank.tlog import merkle, tiles
-from creditbank.verify import (
+from creditbank.core.entry import SignedStatement, sign_statement
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle, tiles
+from creditbank.core.verify import (
     verify_checkpoint,
     verify_consistency,
     verify_inclusion,
     verify_receipt,
 )
+from creditbank.ledger import store
 from tests.api.conftest import ASGIClient
 from tests.factories import b64, notice, register, token_for
 

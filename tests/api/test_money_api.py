@@ -13,7 +13,7 @@ import pytest
 
 from creditbank.bank import Bank
 from creditbank.client import ApiError, CreditBankClient
-from creditbank.ledger.entry import sign_statement
+from creditbank.core.entry import sign_statement
 from tests.access.conftest import learner_token, problem, snapshot
 from tests.api.certflow import Flow, money_world
 from tests.api.conftest import ASGIClient

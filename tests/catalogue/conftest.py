@@ -5,7 +5,7 @@ import pytest
 from creditbank.bank import Bank
 from creditbank.catalogue.service import PublishReport, publish_catalogue
 from creditbank.cli.catalogue import PROJECT_ROOT
-from creditbank.keys import KeyPair
+from creditbank.core.keys import KeyPair
 from creditbank.standards.catalogue import Catalogue, load_catalogue
 from tests.factories import register
 

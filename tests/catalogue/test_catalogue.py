@@ -10,7 +10,8 @@ import pytest
 from creditbank.bank import Bank
 from creditbank.catalogue import service, statements
 from creditbank.catalogue.service import PublishReport, publish_catalogue, publish_statement
-from creditbank.errors import (
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import (
     Conflict,
     CreditBankError,
     Forbidden,
@@ -18,12 +19,11 @@ from creditbank.errors import (
     NotFound,
     RuleViolation,
 )
-from creditbank.keys import KeyPair
+from creditbank.core.keys import KeyPair
+from creditbank.core.standards.model import content_hash
 from creditbank.ledger import audit, store
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.standards.catalogue import Catalogue
-from creditbank.standards.model import content_hash
 from tests.catalogue.conftest import CATALOGUE, small_catalogue
 from tests.conftest import FakeClock
 from tests.factories import b64, register

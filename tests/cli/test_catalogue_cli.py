@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from creditbank.cli.catalogue import PROJECT_ROOT
 from creditbank.cli.main import app
-from creditbank.keys import KeyPair, write_key_file
+from creditbank.core.keys import KeyPair, write_key_file
 from tests.factories import b64
 
 runner = CliRunner()
@@ -61,7 +61,7 @@ def test_publish_and_courses(tmp_path: Path) -> None:
     assert "published 0, unchanged 152" in out
 
     from creditbank.bank import open_bank
-    from creditbank.ledger.entry import sign_statement
+    from creditbank.core.entry import sign_statement
     from creditbank.settings import Settings
 
     key = KeyPair.generate("prov-a")

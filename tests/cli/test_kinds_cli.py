@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from creditbank.authorship import KINDS
 from creditbank.cli.main import app
+from creditbank.core.authorship import KINDS
 
 
 def test_kinds_lists_the_authorship_table_as_json() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from creditbank.cli.main import app
-from creditbank.keys import KeyPair
-from creditbank.verify_certificate import CHECKS
+from creditbank.core.keys import KeyPair
+from creditbank.core.verify.certificate import CHECKS
 from tests.client.conftest import base_url, free_port  # noqa: F401  (the live-server fixture)
 from tests.credits.conftest import World
 from tests.credits.conftest import world as world  # the credits world fixture, re-exported

@@ -17,8 +17,8 @@ from creditbank.bank import Bank
 from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.client import ApiError, Appended, CreditBankClient
-from creditbank.keys import KeyPair
-from creditbank.verify import VerificationError
+from creditbank.core.keys import KeyPair
+from creditbank.core.verify import VerificationError
 from tests.catalogue.conftest import small_catalogue
 from tests.client.conftest import Connect
 from tests.conftest import FakeClock

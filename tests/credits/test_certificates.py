@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from creditbank.db import tables
-from creditbank.errors import (
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import (
     Conflict,
     CreditBankError,
     Forbidden,
@@ -17,9 +17,9 @@ from creditbank.errors import (
     NotFound,
     RuleViolation,
 )
-from creditbank.keys import KeyPair
+from creditbank.core.keys import KeyPair
+from creditbank.db import tables
 from creditbank.ledger import audit
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.registry import default_handlers
 from tests.credits.conftest import World
 from tests.credits.test_engine import entry, size

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from creditbank.access.tokens import create_token
-from creditbank.ledger.entry import sign_statement
-from creditbank.verify import verify_receipt
+from creditbank.core.entry import sign_statement
+from creditbank.core.verify import verify_receipt
 from tests.api.conftest import ASGIClient
 from tests.api.test_ledger_api import payload
 from tests.credits.conftest import World

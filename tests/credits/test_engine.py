@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from creditbank.db import tables
-from creditbank.errors import (
+from creditbank.core.errors import (
     Conflict,
     CreditBankError,
     Forbidden,
@@ -19,6 +18,7 @@ from creditbank.errors import (
     NotFound,
     RuleViolation,
 )
+from creditbank.db import tables
 from creditbank.ledger import audit, store
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
@@ -192,7 +192,7 @@ def test_refusals_write_nothing(
                 if value == "future"
                 else world.clock() - timedelta(days=8 * 365)
             )
-            from creditbank.ledger.entry import format_time
+            from creditbank.core.entry import format_time
 
             body[key] = format_time(when)
         elif value is None:
@@ -226,7 +226,7 @@ def test_closed_accounts_and_other_providers(world: World) -> None:
     other = register(world.bank, "prov-b")
     learner2 = world.learner()
     done = world.complete(learner2, "clean-online")
-    from creditbank.ledger.entry import sign_statement
+    from creditbank.core.entry import sign_statement
 
     with pytest.raises(Forbidden):
         world.bank.ledger.append(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from creditbank.cli.main import app
-from creditbank.keys import write_key_file
+from creditbank.core.keys import write_key_file
 from creditbank.ledger import store
 from tests.credits.conftest import World
 from tests.factories import token_for

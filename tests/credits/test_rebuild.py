@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from creditbank.errors import CreditBankError
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import CreditBankError
 from creditbank.ledger import audit, store
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from tests.credits.conftest import COURSES, World

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from creditbank.credits.rules import (
+from creditbank.core.rules.credits import (
     Award,
     CourseTerms,
     LevelTerms,

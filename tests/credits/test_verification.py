@@ -13,26 +13,31 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.canonical import canonical_bytes
 from creditbank.catalogue import statements
 from creditbank.certificates.handlers import CERTIFICATE_NUMBER as HANDLER_NUMBER_PATTERN
 from creditbank.certificates.verification import certificate_bundle
 from creditbank.client import ApiError, CreditBankClient
-from creditbank.errors import InvalidInput, NotFound
-from creditbank.keys import KeyPair
-from creditbank.ledger import store
-from creditbank.ledger.entry import (
+from creditbank.core.canonical import canonical_bytes
+from creditbank.core.entry import (
     SignedStatement,
     encode_derived,
     encode_entry,
     sign_statement,
 )
+from creditbank.core.errors import InvalidInput, NotFound
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from creditbank.core.tlog.note import note_text
+from creditbank.core.tlog.receipt import Receipt, format_receipt, parse_receipt
+from creditbank.core.verify.certificate import (
+    CERTIFICATE_NUMBER,
+    CHECKS,
+    Verdict,
+    verify_certificate,
+)
+from creditbank.ledger import store
 from creditbank.ledger.sequencer import receipt_for
-from creditbank.tlog import merkle
-from creditbank.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
-from creditbank.tlog.note import note_text
-from creditbank.tlog.receipt import Receipt, format_receipt, parse_receipt
-from creditbank.verify_certificate import CERTIFICATE_NUMBER, CHECKS, Verdict, verify_certificate
 from tests.conftest import FakeClock
 from tests.credits.conftest import COURSES, World
 from tests.credits.test_certificates import certifier, eligible_learner, issue, revoke

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from creditbank.core.errors import InvalidInput
+from creditbank.core.verify import verify_receipt
 from creditbank.credits.gateway import enable_xapi
 from creditbank.credits.xapi import to_completion
-from creditbank.errors import InvalidInput
 from creditbank.ledger import audit
 from creditbank.ledger.registry import default_handlers
-from creditbank.verify import verify_receipt
 from tests.credits.conftest import World
 from tests.credits.test_engine import entry, size
 from tests.factories import token_for

@@ -37,18 +37,18 @@ from sqlalchemy import Engine, select, text
 
 from creditbank.access.tokens import create_token
 from creditbank.bank import Bank, open_bank
-from creditbank.keys import KeyPair
+from creditbank.core.entry import SignedStatement
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.merkle import verify_consistency, verify_inclusion
+from creditbank.core.tlog.note import parse_signer_key
+from creditbank.core.tlog.receipt import parse_receipt
+from creditbank.core.verify import verify_checkpoint, verify_receipt
 from creditbank.ledger import reads, store
 from creditbank.ledger.audit import audit
-from creditbank.ledger.entry import SignedStatement
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from creditbank.settings import Settings
-from creditbank.tlog import merkle
-from creditbank.tlog.merkle import verify_consistency, verify_inclusion
-from creditbank.tlog.note import parse_signer_key
-from creditbank.tlog.receipt import parse_receipt
-from creditbank.verify import verify_checkpoint, verify_receipt
 from tests.factories import b64, notice, register
 
 ROOT = Path(__file__).resolve().parents[2]

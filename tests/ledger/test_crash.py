@@ -26,10 +26,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from creditbank.bank import Bank
-from creditbank.keys import KeyPair
+from creditbank.core.entry import SignedStatement
+from creditbank.core.keys import KeyPair
+from creditbank.core.verify import verify_receipt
 from creditbank.ledger import store
-from creditbank.ledger.entry import SignedStatement
-from creditbank.verify import verify_receipt
 from tests.factories import notice
 from tests.ledger.test_concurrency import (
     ACTORS,

@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from creditbank.authorship import DERIVED_KINDS, KINDS
 from creditbank.bank import Bank
-from creditbank.errors import Forbidden
-from creditbank.keys import KeyPair
+from creditbank.core.authorship import DERIVED_KINDS, KINDS
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import Forbidden
+from creditbank.core.keys import KeyPair
+from creditbank.core.verify import author_key_id
 from creditbank.ledger import sequencer, store
 from creditbank.ledger.audit import audit
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.kinds import Derivation
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
-from creditbank.verify import author_key_id
 from tests.access.conftest import problem
 from tests.api.conftest import ASGIClient
 from tests.factories import b64, notice, register, token_for

@@ -7,12 +7,12 @@ import base64
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.errors import BadSignature, Conflict, EntryTooLarge, InvalidInput, KeyRevoked
+from creditbank.core.entry import SignedStatement, sign_statement
+from creditbank.core.errors import BadSignature, Conflict, EntryTooLarge, InvalidInput, KeyRevoked
+from creditbank.core.tlog import merkle
+from creditbank.core.verify import verify_receipt
 from creditbank.ledger import store
-from creditbank.ledger.entry import SignedStatement, sign_statement
 from creditbank.ledger.sequencer import Appended
-from creditbank.tlog import merkle
-from creditbank.verify import verify_receipt
 from tests.factories import b64, notice, post_notice, register
 
 
@@ -152,7 +152,7 @@ def test_refused_items_do_not_stop_the_batch(bank: Bank) -> None:
 )
 def test_bad_statements_are_refused_and_write_nothing(bank: Bank, mutate, error, field) -> None:  # type: ignore[no-untyped-def]
     key = register(bank, "prov-a")
-    from creditbank.keys import KeyPair
+    from creditbank.core.keys import KeyPair
 
     other = KeyPair.generate("stranger")
     before = size(bank)
@@ -163,7 +163,7 @@ def test_bad_statements_are_refused_and_write_nothing(bank: Bank, mutate, error,
 
 
 def test_rotation_and_revocation(bank: Bank) -> None:
-    from creditbank.keys import KeyPair
+    from creditbank.core.keys import KeyPair
 
     old = register(bank, "prov-a")
     kept = post_notice(bank, "prov-a", old)
@@ -200,8 +200,8 @@ def test_rotation_and_revocation(bank: Bank) -> None:
 
 
 def test_only_the_authority_registers_actors(bank: Bank) -> None:
-    from creditbank.errors import Forbidden
-    from creditbank.keys import KeyPair
+    from creditbank.core.errors import Forbidden
+    from creditbank.core.keys import KeyPair
 
     key = register(bank, "prov-a")
     intruder = KeyPair.generate("x")

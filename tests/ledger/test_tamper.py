@@ -16,12 +16,12 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from creditbank.bank import Bank
-from creditbank.keys import KeyPair
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.checkpoint import Checkpoint, sign_checkpoint
 from creditbank.ledger.audit import AuditReport, audit
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
-from creditbank.tlog import merkle
-from creditbank.tlog.checkpoint import Checkpoint, sign_checkpoint
 from tests.factories import notice, register
 
 APPEND_ONLY = ("log_entries", "tree_nodes", "checkpoints")

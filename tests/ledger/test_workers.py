@@ -10,9 +10,9 @@ import pytest
 
 from creditbank.bank import Bank
 from creditbank.bench.common import server
+from creditbank.core.verify import verify_receipt
 from creditbank.ledger import audit, store
 from creditbank.ledger.registry import default_handlers
-from creditbank.verify import verify_receipt
 from tests.factories import notice, register, token_for
 
 

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from creditbank.core.entry import sign_statement
+from creditbank.core.keys import KeyPair
 from creditbank.credits.handlers import learner_awards
 from creditbank.db import tables
-from creditbank.keys import KeyPair
 from creditbank.ledger import store
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.sequencer import Appended
 from tests.credits.conftest import World, world  # noqa: F401  (the fixture, re-exported)
 from tests.credits.test_certificates import apply, assess, certifier

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_statement
 from creditbank.cli.main import app
+from creditbank.core.entry import sign_statement
+from creditbank.core.errors import CreditBankError
 from creditbank.db import tables
-from creditbank.errors import CreditBankError
 from creditbank.ledger import audit, store
-from creditbank.ledger.entry import sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.settings import Settings
 from tests.catalogue.conftest import CATALOGUE

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from creditbank.catalogue.service import publish_statement
 from creditbank.cli.main import app
-from creditbank.errors import (
+from creditbank.core.entry import format_time, sign_statement
+from creditbank.core.errors import (
     Conflict,
     CreditBankError,
     Forbidden,
@@ -25,7 +26,6 @@ from creditbank.errors import (
     RuleViolation,
 )
 from creditbank.ledger import audit, store
-from creditbank.ledger.entry import format_time, sign_statement
 from creditbank.ledger.registry import default_handlers
 from creditbank.settings import Settings
 from tests.catalogue.conftest import CATALOGUE

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditbank.money.rules import (
+from creditbank.core.rules.money import (
     Admission,
     Waiting,
     admit,

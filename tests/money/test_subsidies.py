@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from creditbank.errors import (
+from creditbank.core.entry import format_time, parse_time
+from creditbank.core.errors import (
     Conflict,
     CreditBankError,
     Forbidden,
@@ -19,7 +20,6 @@ from creditbank.errors import (
     NotFound,
     RuleViolation,
 )
-from creditbank.ledger.entry import format_time, parse_time
 from tests.money.conftest import CLAIM_WINDOW, NEW_YEAR_2027, P2026, P2027, SUBSIDY, Money
 
 # --- the entitlement on issuance ---------------------------------------------------------

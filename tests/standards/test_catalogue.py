@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from creditbank.errors import InvalidInput
+from creditbank.core.errors import InvalidInput
 from creditbank.standards import (
     Catalogue,
     Problem,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from creditbank.errors import InvalidInput
+from creditbank.core.errors import InvalidInput
 from creditbank.standards import check_standard, format_credits, parse_credits
 from tests.standards.factories import standard_data
 

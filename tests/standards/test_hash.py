@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from creditbank.canonical import canonical_bytes
+from creditbank.core.canonical import canonical_bytes
 from creditbank.standards import (
     Standard,
     check_program,

@@ -10,15 +10,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditbank.errors import VerificationError
-from creditbank.tlog.checkpoint import (
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog.checkpoint import (
     Checkpoint,
     format_checkpoint,
     open_checkpoint,
     parse_checkpoint,
     sign_checkpoint,
 )
-from creditbank.tlog.note import (
+from creditbank.core.tlog.note import (
     Verifier,
     add_signature,
     cosign,

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditbank.errors import VerificationError
-from creditbank.tlog import merkle
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog import merkle
 
 # --- the RFC 6962 vectors (transparency-dev/merkle) ---------------------------------
 

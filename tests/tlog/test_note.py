@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditbank.errors import VerificationError
-from creditbank.tlog import note
-from creditbank.tlog.note import (
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog import note
+from creditbank.core.tlog.note import (
     SIG_COSIGNATURE_V1,
     Verifier,
     add_signature,

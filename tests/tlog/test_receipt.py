@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditbank.errors import VerificationError
-from creditbank.tlog.receipt import (
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog.receipt import (
     RECEIPT_EXTENSION,
     RECEIPT_HEADER,
     Receipt,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditbank.tlog import merkle
-from creditbank.tlog.tiles import (
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.tiles import (
     MAX_ENTRY_SIZE,
     TILE_HEIGHT,
     TILE_WIDTH,

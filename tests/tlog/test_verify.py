@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from creditbank import verify
-from creditbank.canonical import canonical_bytes
-from creditbank.errors import VerificationError
-from creditbank.tlog import merkle
-from creditbank.tlog.checkpoint import Checkpoint, format_checkpoint, sign_checkpoint
-from creditbank.tlog.note import add_signature, cosign, sign_note, verifier_key_string
-from creditbank.tlog.receipt import RECEIPT_EXTENSION, Receipt, format_receipt, parse_receipt
-from creditbank.verify import (
+from creditbank.core import verify
+from creditbank.core.canonical import canonical_bytes
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.checkpoint import Checkpoint, format_checkpoint, sign_checkpoint
+from creditbank.core.tlog.note import add_signature, cosign, sign_note, verifier_key_string
+from creditbank.core.tlog.receipt import RECEIPT_EXTENSION, Receipt, format_receipt, parse_receipt
+from creditbank.core.verify import (
     VerifiedEntry,
     author_key_id,
     verify_checkpoint,
@@ -314,15 +314,17 @@ FORBIDDEN = (
 )
 ALLOWED_OWN = (
     "creditbank",
-    "creditbank.verify",
-    "creditbank.verify_certificate",
-    "creditbank.errors",
-    "creditbank.canonical",
-    "creditbank.authorship",
+    "creditbank.core",
+    "creditbank.core.verify",
+    "creditbank.core.verify.log",
+    "creditbank.core.verify.certificate",
+    "creditbank.core.errors",
+    "creditbank.core.canonical",
+    "creditbank.core.authorship",
 )
 
 
-@pytest.mark.parametrize("module", ["creditbank.verify", "creditbank.verify_certificate"])
+@pytest.mark.parametrize("module", ["creditbank.core.verify", "creditbank.core.verify.certificate"])
 def test_verifier_imports_nothing_of_the_server(module: str) -> None:
     code = (
         f"import {module}, sys, json; "
@@ -340,7 +342,7 @@ def test_verifier_imports_nothing_of_the_server(module: str) -> None:
     bad = [m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)]
     assert bad == []
     own = [m for m in loaded if m.startswith("creditbank")]
-    assert all(m in ALLOWED_OWN or m.startswith("creditbank.tlog") for m in own), own
+    assert all(m in ALLOWED_OWN or m.startswith("creditbank.core.tlog") for m in own), own
     assert module in own  # the probe really imported it
 
 

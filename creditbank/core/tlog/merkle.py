@@ -17,7 +17,7 @@ import bisect
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from creditbank.errors import VerificationError
+from creditbank.core.errors import VerificationError
 
 NodeId = tuple[int, int]
 """(level, index) of a complete subtree."""

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from creditbank.errors import VerificationError
+from creditbank.core.errors import VerificationError
 
 SIG_ED25519 = 0x01
 """Signature type of a plain Ed25519 note signature."""

@@ -4,7 +4,7 @@ Layout: the header line, an optional ``extra`` line (base64), ``index N``, the i
 proof (one base64 hash a line, leaf's sibling first), a blank line, then the signed
 checkpoint verbatim. creditbank puts the entry's canonical bytes (the Merkle leaf itself)
 in ``extra``, so the receipt plus the log's public key proves the entry with nothing else.
-Parsing here is syntax only; :mod:`creditbank.verify` checks signatures and the proof.
+Parsing here is syntax only; :mod:`creditbank.core.verify` checks signatures and the proof.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from creditbank.errors import VerificationError
-from creditbank.tlog.merkle import HASH_SIZE
-from creditbank.tlog.note import decode_base64
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog.merkle import HASH_SIZE
+from creditbank.core.tlog.note import decode_base64
 
 RECEIPT_HEADER = "c2sp.org/tlog-proof@v1"
 RECEIPT_EXTENSION = ".tlog-proof"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from creditbank.errors import InvalidInput
+from creditbank.core.errors import InvalidInput
 
 PREFIX = "CB"
 ACCOUNT_RE = re.compile(r"^CB[0-9]{11}$")

@@ -2,7 +2,7 @@
 
 A tile at level ``L``, index ``N`` holds up to 256 consecutive hashes of tree level
 ``8 * L``: hash ``i`` is MTH(D[(N*256 + i) * 256**L : (N*256 + i + 1) * 256**L]), which
-is the complete-subtree node ``(8 * L, N*256 + i)`` in :mod:`creditbank.tlog.merkle`'s
+is the complete-subtree node ``(8 * L, N*256 + i)`` in :mod:`creditbank.core.tlog.merkle`'s
 addressing. So storage serves a tile as one run of stored nodes and keeps no tile blobs.
 """
 

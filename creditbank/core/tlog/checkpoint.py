@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from creditbank.errors import VerificationError
-from creditbank.tlog.merkle import HASH_SIZE
-from creditbank.tlog.note import (
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog.merkle import HASH_SIZE
+from creditbank.core.tlog.note import (
     SIG_COSIGNATURE_V1,
     SIG_ED25519,
     Verifier,

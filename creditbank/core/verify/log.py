@@ -3,9 +3,9 @@
 Given only the log's verifier key string, this checks checkpoints, inclusion and
 consistency proofs, ``.tlog-proof`` receipts, and entry author signatures. It imports
 only the standard library, ``cryptography``, ``rfc8785`` and creditbank's pure modules
-(``creditbank.tlog``, ``creditbank.errors``, ``creditbank.canonical``), never server,
+(``creditbank.core.tlog``, ``creditbank.core.errors``, ``creditbank.core.canonical``), never server,
 database or web code, so it can be vendored alone. Every failure raises
-:class:`~creditbank.errors.VerificationError` saying what was expected and what was found.
+:class:`~creditbank.core.errors.VerificationError` saying what was expected and what was found.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from creditbank.canonical import canonical_bytes
-from creditbank.errors import CreditBankError, VerificationError
-from creditbank.tlog import merkle
-from creditbank.tlog.checkpoint import Checkpoint, open_checkpoint
-from creditbank.tlog.merkle import verify_consistency, verify_inclusion
-from creditbank.tlog.note import Verifier, decode_base64, parse_verifier_key
-from creditbank.tlog.receipt import parse_receipt
+from creditbank.core.canonical import canonical_bytes
+from creditbank.core.errors import CreditBankError, VerificationError
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.checkpoint import Checkpoint, open_checkpoint
+from creditbank.core.tlog.merkle import verify_consistency, verify_inclusion
+from creditbank.core.tlog.note import Verifier, decode_base64, parse_verifier_key
+from creditbank.core.tlog.receipt import parse_receipt
 
 __all__ = [
     "ENTRY_VERSION",

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from creditbank.errors import Forbidden, InvalidInput
+from creditbank.core.errors import Forbidden, InvalidInput
 
 Role = Literal["authority", "provider", "certifier", "operator"]
 """The actor roles of the ledger (``operator`` is the log key's actor, ``log``)."""

@@ -27,7 +27,7 @@ from typing import Any
 
 import rfc8785
 
-from creditbank.errors import InvalidInput
+from creditbank.core.errors import InvalidInput
 
 _SCALARS = (str, int, bool, type(None))
 _INT_MAX = 2**53 - 1

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
-from creditbank.standards.model import (
+from creditbank.core.standards.model import (
     LEVEL_NAMES,
     SemVer,
     Slug,

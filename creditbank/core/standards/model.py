@@ -38,8 +38,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from creditbank.canonical import canonical_bytes
-from creditbank.errors import InvalidInput
+from creditbank.core.canonical import canonical_bytes
+from creditbank.core.errors import InvalidInput
 
 Area = Literal[
     "ai_algorithms",

@@ -9,8 +9,8 @@ from typing import Annotated, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.functional_validators import AfterValidator
 
-from creditbank.errors import InvalidInput
-from creditbank.ledger.entry import SignedStatement
+from creditbank.core.entry import SignedStatement
+from creditbank.core.errors import InvalidInput
 
 
 class Body(BaseModel):

@@ -14,9 +14,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from creditbank.errors import Conflict, InvalidInput, VerificationError
-from creditbank.tlog.note import parse_signer_key, signer_key_string, verifier_key_string
-from creditbank.verify import author_key_id
+from creditbank.core.errors import Conflict, InvalidInput, VerificationError
+from creditbank.core.tlog.note import parse_signer_key, signer_key_string, verifier_key_string
+from creditbank.core.verify import author_key_id
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ statement's RFC 8785 bytes and the time the log integrated it::
     {"v": 1, "kind": ..., "statement": {...}, "key_id": "...", "sig": "<base64>",
      "integrated_at": "2026-11-22T04:16:36.123456Z"}
 
-Derived decisions (see :mod:`creditbank.authorship`) use ``actor`` = ``log``, add
+Derived decisions (see :mod:`creditbank.core.authorship`) use ``actor`` = ``log``, add
 ``derived_from`` (the indexes they were derived from) and carry no key id or signature:
 the checkpoint that covers them authenticates them, re-derivation proves them right::
 
@@ -32,10 +32,10 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from creditbank.canonical import canonical_bytes, canonical_scalar
-from creditbank.errors import EntryTooLarge, InvalidInput
-from creditbank.keys import KeyPair
-from creditbank.tlog.tiles import MAX_ENTRY_SIZE
+from creditbank.core.canonical import canonical_bytes, canonical_scalar
+from creditbank.core.errors import EntryTooLarge, InvalidInput
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog.tiles import MAX_ENTRY_SIZE
 
 SCHEMA_VERSION = 1
 LOG_ACTOR = "log"

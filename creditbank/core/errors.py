@@ -114,5 +114,5 @@ class IntegrityFailure(CreditBankError):
 
 
 class VerificationError(Exception):
-    """Raised by the offline verifier (creditbank.verify); kept separate from the server's
+    """Raised by the offline verifier (creditbank.core.verify); kept separate from the server's
     hierarchy so the verifier can be vendored alone."""

@@ -20,7 +20,7 @@ check (:data:`CHECKS`):
   authority; no entry uses a key after a listed ``key.revoked`` of it;
 - ``author_signatures``: every authored entry is signed by a key registered to its actor
   before it (the operator's statements: by the log key); every entry of a kind the rules
-  derive (:data:`creditbank.authorship.DERIVED_KINDS`) is authored by the log, unsigned
+  derive (:data:`creditbank.core.authorship.DERIVED_KINDS`) is authored by the log, unsigned
   and names earlier entries it derives from: its authenticity is its inclusion under the
   verified checkpoint, its correctness the rules checked below (awards, completions);
 - ``certificate``: exactly one ``certificate.issued`` names this number;
@@ -38,7 +38,7 @@ check (:data:`CHECKS`):
 - ``summary``: the server's summary of the certificate agrees with the entries.
 
 Roles and the summary are never trusted: entries are found by kind and index among what
-the receipts prove. Like :mod:`creditbank.verify`, this imports only the standard library,
+the receipts prove. Like :mod:`creditbank.core.verify`, this imports only the standard library,
 ``cryptography``, ``rfc8785`` and creditbank's pure modules, never server, database or web
 code.
 """
@@ -52,11 +52,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from creditbank.authorship import DERIVED_KINDS
-from creditbank.errors import VerificationError
-from creditbank.tlog.note import decode_base64
-from creditbank.tlog.receipt import Receipt, parse_receipt
-from creditbank.verify import (
+from creditbank.core.authorship import DERIVED_KINDS
+from creditbank.core.errors import VerificationError
+from creditbank.core.tlog.note import decode_base64
+from creditbank.core.tlog.receipt import Receipt, parse_receipt
+from creditbank.core.verify import (
     Checkpoint,
     author_key_id,
     parse_entry,
@@ -801,6 +801,6 @@ def verify_certificate(bundle: object, verifier_key: str, *, number: str) -> Ver
     """Verify a certificate bundle offline against the log's verifier key string.
 
     Bad bundle data fails a check and never raises; only a malformed ``verifier_key``
-    raises :class:`~creditbank.errors.VerificationError`.
+    raises :class:`~creditbank.core.errors.VerificationError`.
     """
     return _Run(bundle, verifier_key, number).run()

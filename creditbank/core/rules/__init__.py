@@ -1,0 +1,1 @@
+"""The rules of each domain as pure functions (credits, money)."""

@@ -1,0 +1,1 @@
+"""The competency standards and program files as validated models (pure)."""

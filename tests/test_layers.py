@@ -1,0 +1,74 @@
+"""The layers, held by tests: the pure core imports nothing of the database, the web or
+HTTP, and nothing below the shell imports the shell."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "creditbank"
+CORE = PACKAGE / "core"
+FORBIDDEN = ("sqlalchemy", "sqlmodel", "fastapi", "starlette", "httpx", "psycopg", "alembic")
+"""What the core must never import, directly or through another module."""
+CORE_MAY_IMPORT = ("cryptography", "rfc8785", "pydantic", "pydantic_core")
+
+
+def _modules(root: Path) -> list[str]:
+    return sorted(
+        ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        for p in root.rglob("*.py")
+    )
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(CORE.rglob("*.py")), ids=lambda p: p.stem)
+def test_core_modules_import_only_the_core_and_pure_libraries(path: Path) -> None:
+    stdlib = sys.stdlib_module_names
+    bad = sorted(
+        name
+        for name in _imports(path)
+        if not (
+            name.split(".")[0] in stdlib
+            or name.split(".")[0] in CORE_MAY_IMPORT
+            or name == "creditbank.core"
+            or name.startswith("creditbank.core.")
+        )
+    )
+    assert bad == [], f"{path.relative_to(PACKAGE.parent)} imports {bad}"
+
+
+def test_importing_the_whole_core_loads_no_database_or_web_code() -> None:
+    """Transitively: a fresh interpreter imports every core module, and none of the
+    forbidden packages (nor any creditbank module outside the core) is loaded."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {_modules(CORE)!r}: importlib.import_module(m)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PACKAGE.parent,
+    )
+    loaded = json.loads(result.stdout)
+    assert [m for m in loaded if m.split(".")[0] in FORBIDDEN] == []
+    outside = [
+        m for m in loaded if m.startswith("creditbank") and not m.startswith("creditbank.core")
+    ]
+    assert outside == ["creditbank"]
