@@ -18,11 +18,11 @@ from sqlalchemy import update
 
 from creditbank.core.accounts import ACCOUNT_RE, check_account_number
 from creditbank.core.bodies import Body, parse_body
-from creditbank.core.entry import LOG_ACTOR, SignedStatement
+from creditbank.core.entry import LOG_ACTOR, Derivation, SignedStatement
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.db import tables
 from creditbank.ledger import store
-from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.ledger.kinds import BatchContext
 
 Account = Field(pattern=ACCOUNT_RE.pattern)
 

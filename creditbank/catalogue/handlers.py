@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from creditbank.core.bodies import Body, parse_body
 from creditbank.core.canonical import canonical_bytes
-from creditbank.core.entry import SignedStatement, format_time, parse_time
+from creditbank.core.entry import Derivation, SignedStatement, format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from creditbank.core.standards.model import (
     Standard,
@@ -29,7 +29,7 @@ from creditbank.core.standards.model import (
 )
 from creditbank.core.standards.program import Program, check_program
 from creditbank.db import tables
-from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
+from creditbank.ledger.kinds import BatchContext, require_authority
 
 CREDIT_HOURS_TENTHS = 16  # 16 study hours = 1.0 credit (rules.md), in tenths per tenth
 CourseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

@@ -25,7 +25,7 @@ from creditbank.access.handlers import account_status, record_learner_entry
 from creditbank.certificates.applications import application, require_certifier
 from creditbank.core.accounts import ACCOUNT_RE, check_account_number
 from creditbank.core.bodies import Body, parse_body
-from creditbank.core.entry import SignedStatement
+from creditbank.core.entry import Derivation, SignedStatement
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from creditbank.core.rules import money as rules
 from creditbank.credits.handlers import (
@@ -35,7 +35,7 @@ from creditbank.credits.handlers import (
     standard_version,
 )
 from creditbank.db import tables
-from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.ledger.kinds import BatchContext
 from creditbank.money import programs
 from creditbank.money.rewards import reward_on_issue, reward_on_revoke
 from creditbank.money.subsidies import subsidy_on_issue, subsidy_on_revoke

@@ -132,6 +132,25 @@ def sign_statement(statement: Mapping[str, Any], key: KeyPair) -> SignedStatemen
     return signed
 
 
+@dataclass(frozen=True)
+class Derivation:
+    """A decision the log makes and logs under its own key."""
+
+    kind: str
+    body: Mapping[str, Any]
+    derived_from: tuple[int, ...]
+
+    def statement(self, index: int) -> dict[str, Any]:
+        """The statement logged for this decision at ``index``: what the sequencer writes
+        and what replay requires, byte for byte."""
+        return {
+            "kind": self.kind,
+            "actor": LOG_ACTOR,
+            "id": f"{self.kind}@{index}",
+            "body": {**self.body, "derived_from": list(self.derived_from)},
+        }
+
+
 def derived_statement(statement: Mapping[str, Any]) -> SignedStatement:
     """A decision of the rules as handlers and replay see it: authored by the log, with no
     key id and no signature (``encode_derived`` makes its entry)."""

@@ -25,13 +25,13 @@ from creditbank.access.handlers import account_status, record_learner_entry
 from creditbank.catalogue.handlers import semver_key
 from creditbank.core.accounts import ACCOUNT_RE, check_account_number
 from creditbank.core.bodies import Body, parse_body
-from creditbank.core.entry import SignedStatement, format_time, parse_time
+from creditbank.core.entry import Derivation, SignedStatement, format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import Level, Standard, parse_credits
 from creditbank.db import tables
 from creditbank.ledger import store
-from creditbank.ledger.kinds import BatchContext, Derivation
+from creditbank.ledger.kinds import BatchContext
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

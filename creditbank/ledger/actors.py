@@ -20,18 +20,12 @@ from pydantic import Field
 from sqlalchemy import select, update
 
 from creditbank.core.bodies import Body, PublicKeyB64, parse_body
-from creditbank.core.entry import ACTOR_RE, SignedStatement
+from creditbank.core.entry import ACTOR_RE, Derivation, SignedStatement
 from creditbank.core.entry import AUTHORITY as AUTHORITY
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.core.verify import author_key_id
 from creditbank.db import tables
-from creditbank.ledger.kinds import (
-    ActorState,
-    BatchContext,
-    Derivation,
-    KeyState,
-    require_authority,
-)
+from creditbank.ledger.kinds import ActorState, BatchContext, KeyState, require_authority
 
 Role = Literal["authority", "operator", "provider", "certifier"]
 

@@ -11,35 +11,15 @@ rebuild``) and re-derives every decision (``creditbank audit``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
-from creditbank.core.entry import LOG_ACTOR, SignedStatement
+from creditbank.core.entry import Derivation, SignedStatement
 from creditbank.core.errors import Forbidden
 from creditbank.db import tables
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """A decision the log makes and logs under its own key."""
-
-    kind: str
-    body: Mapping[str, Any]
-    derived_from: tuple[int, ...]
-
-    def statement(self, index: int) -> dict[str, Any]:
-        """The statement logged for this decision at ``index``: what the sequencer writes
-        and what replay requires, byte for byte."""
-        return {
-            "kind": self.kind,
-            "actor": LOG_ACTOR,
-            "id": f"{self.kind}@{index}",
-            "body": {**self.body, "derived_from": list(self.derived_from)},
-        }
 
 
 @dataclass

@@ -25,6 +25,7 @@ from creditbank.core.authorship import KINDS, check_author
 from creditbank.core.canonical import canonical_bytes
 from creditbank.core.entry import (
     LOG_ACTOR,
+    Derivation,
     SignedStatement,
     check_statement_shape,
     derived_statement,
@@ -33,7 +34,7 @@ from creditbank.core.entry import (
     parse_time,
 )
 from creditbank.core.errors import CreditBankError
-from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
+from creditbank.ledger.kinds import BatchContext, KindHandler
 
 _SIGNED_FIELDS = frozenset({"v", "kind", "statement", "key_id", "sig", "integrated_at"})
 _DERIVED_FIELDS = frozenset({"v", "kind", "statement", "integrated_at"})

@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from creditbank.core.authorship import check_author, refuse_derived
 from creditbank.core.entry import (
     LOG_ACTOR,
+    Derivation,
     SignedStatement,
     check_statement_shape,
     derived_statement,
@@ -62,7 +63,7 @@ from creditbank.core.tlog.receipt import Receipt, format_receipt, format_receipt
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
 from creditbank.ledger import store
-from creditbank.ledger.kinds import BatchContext, Derivation, KindHandler
+from creditbank.ledger.kinds import BatchContext, KindHandler
 from creditbank.ledger.sigpool import Job, SignaturePool
 
 log = logging.getLogger(__name__)

@@ -25,13 +25,13 @@ from pydantic import Field, StrictInt, StrictStr
 from creditbank.access.handlers import record_learner_entry
 from creditbank.catalogue.handlers import DocumentPublishedHandler
 from creditbank.core.bodies import Body, parse_body
-from creditbank.core.entry import SignedStatement
+from creditbank.core.entry import Derivation, SignedStatement
 from creditbank.core.errors import Conflict, NotFound, RuleViolation
 from creditbank.core.rules import money as rules
 from creditbank.core.standards.program import Program
 from creditbank.db import tables
 from creditbank.ledger import store
-from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
+from creditbank.ledger.kinds import BatchContext, require_authority
 from creditbank.money import programs
 
 PaymentReference = Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")

@@ -24,13 +24,13 @@ from pydantic import Field, StrictInt, StrictStr
 
 from creditbank.access.handlers import record_learner_entry
 from creditbank.core.bodies import Body, parse_body
-from creditbank.core.entry import SignedStatement, format_time, parse_time
+from creditbank.core.entry import Derivation, SignedStatement, format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from creditbank.core.rules import money as rules
 from creditbank.core.standards.model import parse_credits
 from creditbank.core.standards.program import Program
 from creditbank.ledger import store
-from creditbank.ledger.kinds import BatchContext, Derivation, require_authority
+from creditbank.ledger.kinds import BatchContext, require_authority
 from creditbank.money import programs
 from creditbank.money.rewards import PaymentReference
 

@@ -15,13 +15,12 @@ import pytest
 
 from creditbank.bank import Bank
 from creditbank.core.authorship import DERIVED_KINDS, KINDS
-from creditbank.core.entry import sign_statement
+from creditbank.core.entry import Derivation, sign_statement
 from creditbank.core.errors import Forbidden
 from creditbank.core.keys import KeyPair
 from creditbank.core.verify import author_key_id
 from creditbank.ledger import sequencer, store
 from creditbank.ledger.audit import audit
-from creditbank.ledger.kinds import Derivation
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from tests.access.conftest import problem
