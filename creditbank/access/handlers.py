@@ -11,57 +11,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import Field
-from sqlalchemy import update
-
-from creditbank.core.accounts import ACCOUNT_RE, check_account_number
-from creditbank.core.bodies import Body, parse_body
+from creditbank.access.store import (
+    account_status,
+    insert_account,
+    record_learner_entry,
+    set_status,
+)
+from creditbank.core.accounts import check_account_number
+from creditbank.core.bodies import parse_body
 from creditbank.core.entry import LOG_ACTOR, Derivation, SignedStatement
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from creditbank.db import tables
-from creditbank.ledger import store
+from creditbank.core.statements.access import AccountClosed, AccountErased, AccountOpened
 from creditbank.ledger.kinds import BatchContext
-
-Account = Field(pattern=ACCOUNT_RE.pattern)
-
-
-class AccountOpened(Body):
-    account: str = Account
-    opened_by: str = Field(min_length=1, max_length=64)
-
-
-class AccountClosed(Body):
-    account: str = Account
-    closed_by: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class AccountErased(Body):
-    account: str = Account
-    requested_by: Literal["learner", "authority"]
-
-
-def account_status(ctx: BatchContext, account: str) -> str | None:
-    """An account's status (None: no such account), read once per batch."""
-    key = ("acct", account)
-    if key not in ctx.cache:
-        rows = store.query(
-            ctx.conn, "SELECT status FROM learner_accounts WHERE account = ?", (account,)
-        )
-        ctx.cache[key] = str(rows[0][0]) if rows else None
-    status: str | None = ctx.cache[key]
-    return status
-
-
-def record_learner_entry(ctx: BatchContext, account: str, index: int, kind: str) -> None:
-    """Note that entry ``index`` concerns ``account`` (history and export)."""
-    store.write(
-        ctx.conn,
-        "INSERT INTO learner_entries (account, idx, kind) VALUES (?, ?, ?)",
-        (account, index, kind),
-    )
 
 
 def _operator_only(signed: SignedStatement) -> None:
@@ -70,14 +31,6 @@ def _operator_only(signed: SignedStatement) -> None:
             f"{signed.kind} is logged by the operator for an authenticated request",
             field="statement.actor",
         )
-
-
-def _set_status(ctx: BatchContext, account: str, status: str, index: int) -> None:
-    t = tables.learner_accounts
-    ctx.conn.execute(
-        update(t).where(t.c.account == account).values(status=status, updated_index=index)
-    )
-    ctx.cache[("acct", account)] = status
 
 
 class AccountOpenedHandler:
@@ -96,16 +49,7 @@ class AccountOpenedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(AccountOpened, signed)
-        ctx.conn.execute(
-            tables.learner_accounts.insert().values(
-                account=body.account,
-                status="open",
-                opened_by=body.opened_by,
-                opened_index=index,
-                updated_index=index,
-            )
-        )
-        ctx.cache[("acct", body.account)] = "open"
+        insert_account(ctx, body.account, body.opened_by, index)
         record_learner_entry(ctx, body.account, index, signed.kind)
         return []
 
@@ -124,7 +68,7 @@ class AccountClosedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(AccountClosed, signed)
-        _set_status(ctx, body.account, "closed", index)
+        set_status(ctx, body.account, "closed", index)
         record_learner_entry(ctx, body.account, index, signed.kind)
         return []
 
@@ -144,6 +88,6 @@ class AccountErasedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(AccountErased, signed)
-        _set_status(ctx, body.account, "erased", index)
+        set_status(ctx, body.account, "erased", index)
         record_learner_entry(ctx, body.account, index, signed.kind)
         return []

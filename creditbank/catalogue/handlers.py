@@ -11,13 +11,12 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
-from sqlalchemy import select
+from pydantic import BaseModel
 
-from creditbank.core.bodies import Body, parse_body
+from creditbank.catalogue import store
+from creditbank.core.bodies import parse_body
 from creditbank.core.canonical import canonical_bytes
 from creditbank.core.entry import Derivation, SignedStatement, format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
@@ -26,51 +25,18 @@ from creditbank.core.standards.model import (
     check_standard,
     content_hash,
     parse_credits,
+    semver_key,
 )
 from creditbank.core.standards.program import Program, check_program
-from creditbank.db import tables
+from creditbank.core.statements.catalogue import (
+    CourseRecognized,
+    CourseRegistered,
+    ProgramPublished,
+    StandardPublished,
+)
 from creditbank.ledger.kinds import BatchContext, require_authority
 
 CREDIT_HOURS_TENTHS = 16  # 16 study hours = 1.0 credit (rules.md), in tenths per tenth
-CourseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-HoursText = Annotated[StrictStr, Field(pattern=r"^(0|[1-9][0-9]{0,4})\.[0-9]$")]
-
-
-class StandardPublished(Body):
-    standard: dict[str, Any]
-    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-class ProgramPublished(Body):
-    program: dict[str, Any]
-    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-class CourseRegistered(Body):
-    provider: str
-    course_id: CourseId
-    title: str = Field(min_length=1, max_length=200)
-    standard_id: str = Field(min_length=1, max_length=64)
-    level: StrictInt = Field(ge=1, le=5)
-    unit_code: str = Field(min_length=1, max_length=32)
-    mode: Literal["online", "offline", "workplace"]
-    hours: HoursText
-    min_score: StrictInt | None = Field(default=60, ge=0, le=100)
-
-
-class CourseRecognized(Body):
-    provider: str
-    course_id: CourseId
-    credits: StrictStr | None = None
-    valid_from: StrictStr
-    valid_until: StrictStr
-
-
-def semver_key(version: str) -> tuple[int, ...]:
-    """Order versions numerically (1.10.0 after 1.9.0)."""
-    return tuple(int(part) for part in version.split("-")[0].split("."))
-
-
 def _violations_error(field: str, violations: list[Any]) -> InvalidInput:
     first = violations[0]
     path = f"{field}.{first.path}" if first.path else field
@@ -82,11 +48,9 @@ def _violations_error(field: str, violations: list[Any]) -> InvalidInput:
 
 
 def _check_versioned(
-    ctx: BatchContext, table: Any, id_column: Any, doc_id: str, version: str, digest: str, what: str
+    ctx: BatchContext, doc_id: str, version: str, digest: str, what: str
 ) -> None:
-    rows = ctx.conn.execute(
-        select(table.c.version, table.c.content_hash).where(id_column == doc_id)
-    ).all()
+    rows = store.published_versions(ctx, what, doc_id)
     for row_version, row_hash in rows:
         if row_version == version:
             if row_hash == digest:
@@ -116,8 +80,6 @@ class DocumentPublishedHandler:
 
     def __init__(self, what: Literal["standard", "program"]) -> None:
         self.what = what
-        self.table = tables.published_standards if what == "standard" else tables.published_programs
-        self.id_column = self.table.c[f"{what}_id"]
 
     def _parse(self, signed: SignedStatement) -> tuple[Standard | Program, str]:
         document: Standard | Program | None
@@ -139,38 +101,22 @@ class DocumentPublishedHandler:
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         require_authority(ctx, signed)
         document, digest = self._parse(signed)
-        _check_versioned(
-            ctx, self.table, self.id_column, document.id, document.version, digest, self.what
-        )
+        _check_versioned(ctx, document.id, document.version, digest, self.what)
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         document, digest = self._parse(signed)
-        if self.what == "standard":
-            ctx.cache.pop(("std", document.id), None)  # see credits.handlers.newest_standard
         extra = {"year": document.year} if isinstance(document, Program) else {}
-        ctx.conn.execute(
-            self.table.insert().values(
-                **{f"{self.what}_id": document.id},
-                version=document.version,
-                content_hash=digest,
-                document=_document_text(document),
-                published_index=index,
-                **extra,
-            )
+        store.insert_document(
+            ctx,
+            self.what,
+            document.id,
+            document.version,
+            digest,
+            _document_text(document),
+            index,
+            extra,
         )
         return []
-
-
-def latest_standard(ctx: BatchContext, standard_id: str) -> Standard | None:
-    """The newest published version of a standard, as the log holds it."""
-    t = tables.published_standards
-    rows = ctx.conn.execute(
-        select(t.c.version, t.c.document).where(t.c.standard_id == standard_id)
-    ).all()
-    if not rows:
-        return None
-    _, document = max(rows, key=lambda r: semver_key(r[0]))
-    return Standard.model_validate(json.loads(document))
 
 
 class CourseRegisteredHandler:
@@ -184,7 +130,7 @@ class CourseRegisteredHandler:
                 f"{signed.actor} cannot register a course for {body.provider}",
                 field="statement.body.provider",
             )
-        standard = latest_standard(ctx, body.standard_id)
+        standard = store.newest_standard(ctx, body.standard_id)
         if standard is None:
             raise NotFound(
                 f"no published standard {body.standard_id}", field="statement.body.standard_id"
@@ -202,36 +148,30 @@ class CourseRegisteredHandler:
             )
         if parse_credits(body.hours) == 0:
             raise InvalidInput("study hours must be greater than 0.0", field="statement.body.hours")
-        t = tables.courses
-        exists = ctx.conn.execute(
-            select(t.c.course_id).where(
-                t.c.provider == body.provider, t.c.course_id == body.course_id
-            )
-        ).first()
-        if exists is not None:
+        if store.course_hours_tenths(ctx, body.provider, body.course_id) is not None:
             raise Conflict(
                 f"course {body.course_id} is already registered", field="statement.body.course_id"
             )
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CourseRegistered, signed)
-        ctx.cache.pop(("course", body.provider, body.course_id), None)
-        standard = latest_standard(ctx, body.standard_id)
+        standard = store.newest_standard(ctx, body.standard_id)
         assert standard is not None  # check() found it in this same transaction
-        ctx.conn.execute(
-            tables.courses.insert().values(
-                provider=body.provider,
-                course_id=body.course_id,
-                title=body.title,
-                standard_id=standard.id,
-                standard_version=standard.version,
-                level=body.level,
-                unit_code=body.unit_code,
-                mode=body.mode,
-                hours_tenths=parse_credits(body.hours),
-                min_score=body.min_score,
-                registered_index=index,
-            )
+        store.insert_course(
+            ctx,
+            index,
+            {
+                "provider": body.provider,
+                "course_id": body.course_id,
+                "title": body.title,
+                "standard_id": standard.id,
+                "standard_version": standard.version,
+                "level": body.level,
+                "unit_code": body.unit_code,
+                "mode": body.mode,
+                "hours_tenths": parse_credits(body.hours),
+                "min_score": body.min_score,
+            },
         )
         return []
 
@@ -243,18 +183,13 @@ def default_credits_tenths(hours_tenths: int) -> int:
 
 class CourseRecognizedHandler:
     def _credits(self, ctx: BatchContext, body: CourseRecognized) -> int:
-        t = tables.courses
-        course = ctx.conn.execute(
-            select(t.c.hours_tenths).where(
-                t.c.provider == body.provider, t.c.course_id == body.course_id
-            )
-        ).first()
-        if course is None:
+        hours_tenths = store.course_hours_tenths(ctx, body.provider, body.course_id)
+        if hours_tenths is None:
             raise NotFound(
                 f"{body.provider} has no course {body.course_id}", field="statement.body.course_id"
             )
         if body.credits is None:
-            return default_credits_tenths(int(course.hours_tenths))
+            return default_credits_tenths(hours_tenths)
         try:
             return parse_credits(body.credits)
         except InvalidInput as exc:
@@ -276,15 +211,13 @@ class CourseRecognizedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CourseRecognized, signed)
-        ctx.cache.pop(("course", body.provider, body.course_id), None)
-        ctx.conn.execute(
-            tables.course_recognitions.insert().values(
-                recognized_index=index,
-                provider=body.provider,
-                course_id=body.course_id,
-                credits_tenths=self._credits(ctx, body),
-                valid_from=format_time(parse_time(body.valid_from, field="valid_from")),
-                valid_until=format_time(parse_time(body.valid_until, field="valid_until")),
-            )
+        store.insert_recognition(
+            ctx,
+            index,
+            body.provider,
+            body.course_id,
+            self._credits(ctx, body),
+            format_time(parse_time(body.valid_from, field="valid_from")),
+            format_time(parse_time(body.valid_until, field="valid_until")),
         )
         return []

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from creditbank.catalogue.handlers import semver_key
+from creditbank.catalogue.statements import course_recognition
 from creditbank.core.entry import parse_time, sign_statement
 from creditbank.core.errors import CreditBankError, NotFound
 from creditbank.core.keys import KeyPair
-from creditbank.core.standards.model import Area, Standard, content_hash, format_credits
+from creditbank.core.standards.model import Area, Standard, content_hash, format_credits, semver_key
 from creditbank.core.standards.program import Program
 from creditbank.db import tables
 from creditbank.ledger.actors import AUTHORITY
@@ -234,3 +234,34 @@ def list_courses(engine: Engine, provider: str, now: datetime) -> list[dict[str,
             }
         )
     return out
+
+
+RECOGNITION_YEARS = 3
+"""How long a recognition lasts when the authority names no end."""
+
+
+def recognize_course(
+    ledger: Ledger,
+    authority: KeyPair,
+    provider: str,
+    course_id: str,
+    now: datetime,
+    *,
+    credits: str | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> Appended:
+    """Recognize a provider's course as the authority, from ``valid_from`` (default
+    ``now``) until ``valid_until`` (default RECOGNITION_YEARS later). The statement's id
+    carries the start, so a later recognition of the same course is a new statement."""
+    start = valid_from or now
+    end = valid_until or start + timedelta(days=RECOGNITION_YEARS * 365)
+    statement = course_recognition(
+        provider,
+        course_id,
+        valid_from=start,
+        valid_until=end,
+        credits=credits,
+        ref=start.strftime("%Y%m%dT%H%M%S"),
+    )
+    return append_signed(ledger, statement, authority)

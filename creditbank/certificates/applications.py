@@ -16,12 +16,14 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from creditbank.access.handlers import account_status, record_learner_entry
+from creditbank.access.store import account_status, record_learner_entry
+from creditbank.catalogue.store import standard_version
+from creditbank.certificates.store import has_active_certificate
 from creditbank.core.accounts import ACCOUNT_RE
 from creditbank.core.bodies import Body, parse_body
 from creditbank.core.entry import LOG_ACTOR, Derivation, SignedStatement
 from creditbank.core.errors import Conflict, Forbidden, NotFound, RuleViolation
-from creditbank.credits.handlers import has_active_certificate, level_progress, standard_version
+from creditbank.credits.store import level_progress
 from creditbank.db import tables
 from creditbank.ledger import store
 from creditbank.ledger.kinds import BatchContext

@@ -21,19 +21,16 @@ from typing import Any, Literal
 from pydantic import Field, StrictInt
 from sqlalchemy import Connection, select, update
 
-from creditbank.access.handlers import account_status, record_learner_entry
+from creditbank.access.store import account_status, record_learner_entry
+from creditbank.catalogue.store import standard_version
 from creditbank.certificates.applications import application, require_certifier
+from creditbank.certificates.store import has_active_certificate
 from creditbank.core.accounts import ACCOUNT_RE, check_account_number
 from creditbank.core.bodies import Body, parse_body
 from creditbank.core.entry import Derivation, SignedStatement
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from creditbank.core.rules import money as rules
-from creditbank.credits.handlers import (
-    has_active_certificate,
-    learner_awards,
-    level_progress,
-    standard_version,
-)
+from creditbank.credits.store import learner_awards, level_progress
 from creditbank.db import tables
 from creditbank.ledger.kinds import BatchContext
 from creditbank.money import programs

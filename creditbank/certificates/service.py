@@ -19,17 +19,15 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, select
 
+from creditbank.catalogue.store import standard_version
+from creditbank.certificates.handlers import resting_awards
+from creditbank.certificates.store import has_active_certificate
 from creditbank.core.accounts import check_account_number
 from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import Forbidden, NotFound
 from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import format_credits
-from creditbank.credits.handlers import (
-    has_active_certificate,
-    learner_awards,
-    level_terms,
-    standard_version,
-)
+from creditbank.credits.store import learner_awards
 from creditbank.db import tables
 from creditbank.ledger.sequencer import receipt_for
 
@@ -117,7 +115,7 @@ def application_record(
         level = None if standard is None else standard.level(row.level)
         progress: dict[str, Any] | None = None
         if standard is not None and level is not None:
-            terms = level_terms(level, row.standard_id)
+            terms = rules.level_terms(level, row.standard_id)
             p = rules.progress(
                 terms,
                 learner_awards(conn, row.learner, row.standard_id),
@@ -224,3 +222,12 @@ def certificate_view(engine: Engine, number: str) -> dict[str, Any]:
         "revoked_index": row.revoked_index,
         "revocation_reason": row.revoked_reason,
     }
+
+
+def certificate_awards(
+    engine: Engine, learner: str, standard_id: str, level: int, now: datetime
+) -> list[int]:
+    """The awards a certificate for that standard level, issued to ``learner`` at ``now``,
+    must list (``application_record``'s ``certificate_awards``, without its receipts)."""
+    with engine.connect() as conn:
+        return resting_awards(conn, learner, standard_id, level, now)

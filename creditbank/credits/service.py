@@ -6,19 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
+from creditbank.catalogue.store import standard_version
+from creditbank.certificates.store import has_active_certificate
 from creditbank.core.accounts import check_account_number
 from creditbank.core.entry import parse_time
 from creditbank.core.errors import NotFound
 from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import format_credits
-from creditbank.credits.handlers import (
-    has_active_certificate,
-    learner_awards,
-    level_terms,
-    standard_version,
-)
+from creditbank.credits.store import learner_awards
 from creditbank.db import tables
 from creditbank.ledger.sequencer import receipt_for
 
@@ -95,7 +92,7 @@ def progress(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
                 continue
             for level in sorted(standard.levels, key=lambda lv: -lv.level):
                 p = rules.progress(
-                    level_terms(level, standard_id),
+                    rules.level_terms(level, standard_id),
                     awards,
                     now,
                     has_lower_certificate=has_active_certificate(
@@ -113,7 +110,7 @@ def progress(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
                         "offline": format_credits(p.offline_tenths),
                         "online": format_credits(p.online_tenths),
                         "online_cap": format_credits(
-                            level_terms(level, standard_id).online_cap_tenths
+                            rules.level_terms(level, standard_id).online_cap_tenths
                         ),
                         "missing": format_credits(p.missing_tenths),
                         "missing_units": {
@@ -185,3 +182,33 @@ def learner_receipt(engine: Engine, account: str, index: int) -> str:
         ):
             raise NotFound(f"entry {index} is not in {account}'s history", field="index")
         return receipt_for(conn, index)
+
+
+def balance_and_progress(
+    engine: Engine, account: str, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A learner's balance and progress toward each level, both as of one ``now``: the
+    learner's statement of credits (``creditbank balance``)."""
+    return balance(engine, account, now), progress(engine, account, now)["levels"]
+
+
+def eligible_learners(engine: Engine, standard_id: str, level: int) -> list[str]:
+    """The learners whose last logged eligibility for that standard level is eligible, by
+    account number: who may apply for its certificate now."""
+    e = tables.eligibility
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(e.c.learner)
+            .where(e.c.standard_id == standard_id, e.c.level == level, e.c.eligible.is_(True))
+            .order_by(e.c.learner)
+        ).all()
+    return [str(r.learner) for r in rows]
+
+
+def completion_outcomes(engine: Engine) -> dict[str, int]:
+    """How many completions ended in each outcome (awarded, not passed, retracted, ...):
+    the conversion engine's tally."""
+    c = tables.completions
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.c.outcome, func.count()).group_by(c.c.outcome)).all()
+    return {str(outcome): int(n) for outcome, n in rows}

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, select
 
 from creditbank.core.entry import Derivation, SignedStatement
 from creditbank.core.errors import Forbidden
 from creditbank.db import tables
+
+S = TypeVar("S")
 
 
 @dataclass
@@ -48,11 +50,27 @@ class BatchContext:
     integrated_at: str
     next_index: int
     replaying: bool = False
-    # Write-through caches of projection reads, for the handlers: valid while every change
-    # to what they hold goes through a handler that updates or forgets the cached value.
-    cache: dict[Any, Any] = field(default_factory=dict)
+    _states: dict[type[Any], Any] = field(default_factory=dict)
     _keys: dict[str, KeyState | None] = field(default_factory=dict)
     _actors: dict[str, ActorState | None] = field(default_factory=dict)
+
+    def state(self, kind: type[S]) -> S:
+        """The batch's typed cache of one domain (made empty on first use).
+
+        Each domain owns one such class in its ``store`` module: it fills it from its own
+        tables and keeps it current in its own handlers, so a cached read is always what
+        the tables hold at that point of the batch. Other domains read it only through
+        that store's functions.
+        """
+        found = self._states.get(kind)
+        if found is None:
+            found = self._states[kind] = kind()
+        state: S = found
+        return state
+
+    def forget_states(self) -> None:
+        """Drop every domain's cache (replay does, now and then, to bound memory)."""
+        self._states.clear()
 
     def key(self, key_id: str) -> KeyState | None:
         if key_id not in self._keys:
@@ -95,7 +113,7 @@ class KindHandler(Protocol):
     ``check`` is never called: such entries come only from another handler's ``apply``,
     and replay matches them against what the rules derive. A handler may also define
     ``prepare(ctx, statements)``, called once per batch with that batch's statements of its
-    kind, to read what they need in one query (into ``ctx.cache``)."""
+    kind, to read what they need in one query (into its domain's ``ctx.state(...)``)."""
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         """Raise a CreditBankError if the statement must be refused."""

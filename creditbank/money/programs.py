@@ -14,7 +14,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, select
 
-from creditbank.catalogue.handlers import semver_key
+from creditbank.core.standards.model import semver_key
 from creditbank.core.standards.program import Program
 from creditbank.db import tables
 from creditbank.ledger import store

@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from creditbank.access.handlers import record_learner_entry
+from creditbank.access.store import record_learner_entry
 from creditbank.catalogue.handlers import DocumentPublishedHandler
 from creditbank.core.bodies import Body, parse_body
 from creditbank.core.entry import Derivation, SignedStatement

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from pydantic import Field, StrictInt, StrictStr
 
-from creditbank.access.handlers import record_learner_entry
+from creditbank.access.store import record_learner_entry
 from creditbank.core.bodies import Body, parse_body
 from creditbank.core.entry import Derivation, SignedStatement, format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, NotFound, RuleViolation

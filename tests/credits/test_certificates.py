@@ -252,7 +252,7 @@ def test_revocation_by_the_issuer_or_the_authority_only(world: World) -> None:
 
 
 def test_prerequisite_certificate_counts_for_the_next_level(world: World) -> None:
-    from creditbank.credits.handlers import has_active_certificate
+    from creditbank.certificates.store import has_active_certificate
 
     key = certifier(world, "cert-a", ["data-annotator"])
     learner, awards = eligible_learner(world)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from creditbank.core.entry import sign_statement
 from creditbank.core.keys import KeyPair
-from creditbank.credits.handlers import learner_awards
+from creditbank.credits.store import learner_awards
 from creditbank.db import tables
 from creditbank.ledger import store
 from creditbank.ledger.sequencer import Appended

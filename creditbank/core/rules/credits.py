@@ -18,8 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
+
+from creditbank.core.entry import format_time
+from creditbank.core.errors import InvalidInput, NotFound, RuleViolation
+from creditbank.core.standards.model import Level
 
 Mode = Literal["online", "offline", "workplace"]
 Reason = Literal["not_passed", "expired", "already_credited", "unit_cap_reached"]
@@ -167,3 +171,118 @@ def progress(
     return Progress(
         eligible, offline, online, counted, level.credits_required_tenths, missing, needs_cert
     )
+
+
+# --- transitions: a completion, its award, eligibility ------------------------------------
+# The ledger handlers read the facts below from the projections, call these, and write
+# what they return; these read nothing and write nothing.
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def format_credits(tenths: int) -> str:
+    """Credits as the ledger writes them: a decimal string with one fractional digit."""
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def course_terms_at(
+    provider: str,
+    course_id: str,
+    unit: tuple[str, int, str],
+    mode: Mode,
+    min_score: int | None,
+    recognitions: Iterable[tuple[datetime, datetime, int]],
+    unit_max_tenths: int,
+    validity_years: int,
+    completed_at: datetime,
+) -> CourseTerms | None:
+    """The course's terms at ``completed_at``: the credits of the last recognition in force
+    then (None: not recognised at that time)."""
+    credits = None
+    for valid_from, valid_until, tenths in recognitions:
+        if valid_from <= completed_at < valid_until:
+            credits = tenths
+    if credits is None:
+        return None
+    return CourseTerms(
+        provider, course_id, unit, mode, credits, min_score, unit_max_tenths, validity_years
+    )
+
+
+def check_learner_and_time(
+    *, learner: str, account_status: str | None, completed_at: datetime, now: datetime
+) -> None:
+    """Refuse a completion for an account that is missing or not open, or completed more
+    than 5 minutes in the future (rules.md, Completions)."""
+    if account_status is None:
+        raise NotFound(f"no learner account {learner}", field="statement.body.learner")
+    if account_status != "open":
+        raise RuleViolation(
+            f"learner account {learner} is {account_status}", field="statement.body.learner"
+        )
+    if completed_at > now + FUTURE_TOLERANCE:
+        raise InvalidInput(
+            "completed_at is more than 5 minutes in the future",
+            field="statement.body.completed_at",
+        )
+
+
+def check_result(course: CourseTerms, *, score: int | None, passed_flag: bool | None) -> None:
+    """Refuse a result the course cannot take: a pass/fail course needs ``passed``; a
+    scored course needs a score, and ``passed``, when sent, must agree with it."""
+    if course.min_score is None:
+        if passed_flag is None:
+            raise InvalidInput("a pass/fail course needs `passed`", field="statement.body.passed")
+        return
+    if score is None:
+        raise InvalidInput("a scored course needs a score", field="statement.body.score")
+    if passed_flag is not None and passed_flag != (score >= course.min_score):
+        raise InvalidInput(
+            f"passed={passed_flag} contradicts score {score} (minimum {course.min_score})",
+            field="statement.body.passed",
+        )
+
+
+def award_body(
+    learner: str, course: CourseTerms, outcome: Outcome, completion_index: int, completed_at: str
+) -> dict[str, object]:
+    """The ``credit.awarded`` decision for an awarded outcome."""
+    standard_id, level, unit_code = course.unit
+    return {
+        "learner": learner,
+        "standard_id": standard_id,
+        "level": level,
+        "unit_code": unit_code,
+        "credits": format_credits(outcome.credits_tenths),
+        "mode": course.mode,
+        "provider": course.provider,
+        "course_id": course.course_id,
+        "completion_index": completion_index,
+        "completed_at": completed_at,
+        "expires_at": format_time(outcome.expires_at),
+    }
+
+
+def level_terms(level: Level, standard_id: str) -> LevelTerms:
+    """A standard level's eligibility terms, from its published document."""
+    return LevelTerms(
+        standard_id,
+        level.level,
+        level.credits_required_tenths,
+        level.max_online_share_percent,
+        {u.code: u.min_credits_tenths for u in level.required_units},
+        frozenset(u.code for u in level.units),
+        level.requires_lower_level_certificate,
+    )
+
+
+def eligibility_change(
+    *, eligible_now: bool, was_eligible: bool, certified_at_level: bool
+) -> Literal["eligibility.reached", "eligibility.lost"] | None:
+    """The transition to log, if any: once per change, and ``lost`` only for a learner not
+    certified at that level (rules.md, Eligibility)."""
+    if eligible_now == was_eligible:
+        return None
+    if eligible_now:
+        return "eligibility.reached"
+    return None if certified_at_level else "eligibility.lost"

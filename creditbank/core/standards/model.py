@@ -549,3 +549,8 @@ def content_hash(document: BaseModel) -> str:
     same hash; any change that matters to a learner changes it.
     """
     return hashlib.sha256(canonical_bytes(document.model_dump(mode="json"))).hexdigest()
+
+
+def semver_key(version: str) -> tuple[int, ...]:
+    """Order versions numerically (1.10.0 after 1.9.0)."""
+    return tuple(int(part) for part in version.split("-")[0].split("."))
