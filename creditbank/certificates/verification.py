@@ -32,7 +32,7 @@ from creditbank.core.entry import LOG_ACTOR
 from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.db import tables
 from creditbank.ledger import store
-from creditbank.ledger.sequencer import receipt_for
+from creditbank.ledger.tree import receipt_for
 
 _NUMBER_RE = re.compile(CERTIFICATE_NUMBER)
 # One snapshot for the whole bundle, so the certificate's revocation status and the latest

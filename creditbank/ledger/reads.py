@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.core.tlog import merkle, tiles
 from creditbank.ledger import store
-from creditbank.ledger.sequencer import receipt_for
+from creditbank.ledger.tree import receipt_for
 
 
 def _b64(data: bytes) -> str:

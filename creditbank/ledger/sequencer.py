@@ -7,64 +7,55 @@ and the decisions it triggers, (3) extends the Merkle tree, (4) signs a checkpoi
 new size and (5) commits durably. Only then are receipts handed out, so an acknowledged
 write is durable and covered by a signed checkpoint.
 
-Group commit, in the manner of Tessera: concurrent ``append`` calls queue up and a
-background thread closes a batch at ``max_entries`` statements or ``max_wait_ms`` after the
-first one, paying one transaction, one fsync and one checkpoint signature per batch. Bulk
-callers (imports, benchmarks) hand whole batches to ``append_many``.
+Single appends go through group commit (``group_commit``); bulk callers (imports,
+benchmarks) hand whole batches to ``append_many`` or stream them to ``append_batches``.
+The parts: ``authors`` (who may write a statement), ``derivation`` (logging it and the
+decisions it triggers), ``tree`` (growing the tree, the checkpoint, receipts); this module
+holds the batch transaction and its failure isolation.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import gc
 import logging
-import queue
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
-from creditbank.core.authorship import check_author, refuse_derived
 from creditbank.core.entry import (
     LOG_ACTOR,
-    Derivation,
     SignedStatement,
     check_statement_shape,
-    derived_statement,
-    encode_derived,
     encode_entry,
     format_time,
     parse_time,
     sign_statement,
 )
 from creditbank.core.errors import (
-    BadSignature,
     Conflict,
     CreditBankError,
     IntegrityFailure,
     InvalidInput,
-    KeyRevoked,
     Unavailable,
 )
 from creditbank.core.keys import KeyPair
-from creditbank.core.tlog import merkle
-from creditbank.core.tlog.checkpoint import Checkpoint, sign_checkpoint
-from creditbank.core.tlog.receipt import Receipt, format_receipt, format_receipts
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
 from creditbank.ledger import store
+from creditbank.ledger.authors import check_statement_author
+from creditbank.ledger.derivation import add_row, log_decisions
+from creditbank.ledger.group_commit import GroupCommit
 from creditbank.ledger.kinds import BatchContext, KindHandler
 from creditbank.ledger.sigpool import Job, SignaturePool
+from creditbank.ledger.tree import Grown, Row, grow, receipt_for, receipts
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +116,6 @@ class _Item:
     error: CreditBankError | None = None
 
 
-@dataclass
-class _Row:
-    idx: int
-    kind: str
-    actor: str
-    idem_key: str | None
-    statement_hash: bytes
-    leaf_hash: bytes
-    data: bytes
-
-
 class Ledger:
     """Appends signed statements to the log and hands back receipts."""
 
@@ -156,13 +136,14 @@ class Ledger:
         self.origin = origin
         self.handlers = dict(handlers)
         self.clock = clock
-        self.max_entries = max_entries
-        self.max_wait = max_wait_ms / 1000
-        self._queue: queue.Queue[_Item | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._group = GroupCommit(
+            self._commit,
+            self._settle,
+            self._refuse,
+            max_entries=max_entries,
+            max_wait=max_wait_ms / 1000,
+        )
         self._write_lock = threading.Lock()
-        self._closed = False
         # The workers only verify: the log key never leaves this process.
         self.signatures = SignaturePool() if parallel_verify else None
 
@@ -171,9 +152,8 @@ class Ledger:
     def submit(self, signed: SignedStatement) -> Future[Appended]:
         """Queue one statement for group commit; the future holds its outcome."""
         check_statement_shape(signed.statement)
-        self._ensure_thread()
         future: Future[Appended] = Future()
-        self._queue.put(_Item(signed, future))
+        self._group.put(_Item(signed, future))
         return future
 
     def submit_operator(
@@ -185,9 +165,8 @@ class Ledger:
             {"kind": kind, "actor": LOG_ACTOR, "id": sid, "body": body}, self.log_key
         )
         check_statement_shape(signed.statement)
-        self._ensure_thread()
         future: Future[Appended] = Future()
-        self._queue.put(_Item(signed, future, operator=True, side_effect=side_effect))
+        self._group.put(_Item(signed, future, operator=True, side_effect=side_effect))
         return future
 
     def append(self, signed: SignedStatement, timeout: float = 60.0) -> Appended:
@@ -288,68 +267,24 @@ class Ledger:
                 item.verified_with = public_key
 
     def close(self) -> None:
-        self._closed = True
         if self.signatures is not None:
             self.signatures.close()
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=30)
-            self._thread = None
-        self._refuse_queued()  # anything a racing submit queued after the thread stopped
+        self._group.close()
 
-    # --- group commit -------------------------------------------------------------
+    # --- group commit's callbacks ----------------------------------------------------
 
-    def _ensure_thread(self) -> None:
-        if self._closed:
-            raise Unavailable("the ledger is shutting down")
-        with self._start_lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="creditbank-sequencer", daemon=True
-                )
-                self._thread.start()
+    def _settle(self, item: _Item) -> None:
+        assert item.future is not None
+        outcome = self._outcome(item)
+        if isinstance(outcome, CreditBankError):
+            item.future.set_exception(outcome)
+        else:
+            item.future.set_result(outcome)
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                self._refuse_queued()
-                return
-            batch = [first]
-            deadline = time.monotonic() + self.max_wait
-            while len(batch) < self.max_entries:
-                remaining = deadline - time.monotonic()
-                try:
-                    nxt = (
-                        self._queue.get(timeout=remaining)
-                        if remaining > 0
-                        else self._queue.get_nowait()
-                    )
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._queue.put(None)
-                    break
-                batch.append(nxt)
-            self._commit(batch)
-            for item in batch:
-                assert item.future is not None
-                outcome = self._outcome(item)
-                if isinstance(outcome, CreditBankError):
-                    item.future.set_exception(outcome)
-                else:
-                    item.future.set_result(outcome)
-
-    def _refuse_queued(self) -> None:
-        """At shutdown, answer what was queued after the stop marker instead of leaving
-        its callers waiting."""
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if item is not None and item.future is not None:
-                item.future.set_exception(Unavailable("the ledger is shutting down"))
+    @staticmethod
+    def _refuse(item: _Item, error: Unavailable) -> None:
+        if item.future is not None:
+            item.future.set_exception(error)
 
     @staticmethod
     def _outcome(item: _Item) -> Appended | CreditBankError:
@@ -403,7 +338,7 @@ class Ledger:
         ):
             try:
                 with conn.begin(), store.deferred_writes(conn):
-                    new_size, note, cache = self._sequence(conn, items)
+                    grown = self._sequence(conn, items)
                     if atomic and any(i.error is not None for i in items):
                         raise _RollBack
             except _RollBack:
@@ -413,11 +348,11 @@ class Ledger:
                     item.index = item.entry = None
                 return
             with conn.begin():
-                self._attach_receipts(conn, items, new_size, note, cache)
+                self._attach_receipts(conn, items, grown)
 
-    def _sequence(
-        self, conn: Connection, items: list[_Item]
-    ) -> tuple[int, str | None, dict[merkle.NodeId, bytes]]:
+    def _sequence(self, conn: Connection, items: list[_Item]) -> Grown | None:
+        """Check and log each statement and the decisions it triggers, then grow the
+        tree; None when nothing was logged."""
         state = store.read_state(conn, for_update=True)
         if state is None:
             raise Unavailable("the ledger is not initialized; run `creditbank init`")
@@ -426,7 +361,7 @@ class Ledger:
         ctx = BatchContext(conn, now, format_time(now), state.size)
         seen = self._prefetch_idempotency(conn, items)
         self._prepare(ctx, items)
-        rows: list[_Row] = []
+        rows: list[Row] = []
         for item in items:
             signed = item.signed
             try:
@@ -444,8 +379,12 @@ class Ledger:
                     item.index, item.duplicate = idx, True
                     continue
                 handler = self._handler(signed.kind)
-                self._check_author(
-                    ctx, signed, operator=item.operator, verified_with=item.verified_with
+                check_statement_author(
+                    ctx,
+                    signed,
+                    log_public_key=self.log_key.public_key,
+                    operator=item.operator,
+                    verified_with=item.verified_with,
                 )
                 handler.check(ctx, signed)
                 if item.side_effect is not None:
@@ -454,81 +393,15 @@ class Ledger:
             except CreditBankError as exc:
                 item.error = exc
                 continue
-            item.index, item.entry = self._log(ctx, rows, signed, data, digest), data
+            item.index, item.entry = add_row(ctx, rows, signed, data, digest), data
             seen[key] = (item.index, digest)
             if item.side_effect is not None:
                 item.side_effect.apply(conn, item.index)
-            item.derived = self._derive(ctx, rows, handler.apply(ctx, item.index, signed))
+            derived = handler.apply(ctx, item.index, signed)
+            item.derived = log_decisions(ctx, rows, derived, self._handler)
         if not rows:
-            return state.size, None, {}
-        frontier = store.lookup_nodes(conn, merkle.range_nodes(0, state.size))
-        created, new_frontier = merkle.append_leaves(
-            state.size, frontier, [r.leaf_hash for r in rows]
-        )
-        new_size = state.size + len(rows)
-        root = merkle.hash_range(list(new_frontier.values()))
-        store.insert_entries(
-            conn,
-            [
-                (r.idx, r.kind, r.actor, r.idem_key, r.statement_hash, r.leaf_hash, r.data)
-                for r in rows
-            ],
-        )
-        store.insert_nodes(conn, [(lv, ix, h) for (lv, ix), h in created])
-        note = sign_checkpoint(
-            Checkpoint(self.origin, new_size, root), self.origin, self.log_key.private_key
-        )
-        conn.execute(insert(store.C).values(size=new_size, root_hash=root, note=note))
-        conn.execute(
-            update(tables.log_state)
-            .where(tables.log_state.c.id == 1)
-            .values(size=new_size, root_hash=root, integrated_at=ctx.integrated_at)
-        )
-        cache = dict(frontier)
-        cache.update(created)
-        return new_size, note, cache
-
-    def _log(
-        self,
-        ctx: BatchContext,
-        rows: list[_Row],
-        signed: SignedStatement,
-        data: bytes,
-        digest: bytes,
-    ) -> int:
-        idx = ctx.next_index
-        rows.append(
-            _Row(
-                idx,
-                signed.kind,
-                signed.actor,
-                signed.idem_key,
-                digest,
-                merkle.leaf_hash(data),
-                data,
-            )
-        )
-        ctx.next_index += 1
-        return idx
-
-    def _derive(
-        self, ctx: BatchContext, rows: list[_Row], derivations: list[Derivation]
-    ) -> list[int]:
-        """Log the decisions a statement triggered (and theirs, depth first). The only way
-        a derived kind enters the log: authored by the log, unsigned (the checkpoint
-        covers it, re-derivation proves it)."""
-        logged: list[int] = []
-        pending = list(reversed(derivations))
-        while pending:
-            d = pending.pop()
-            statement = d.statement(ctx.next_index)
-            signed = derived_statement(statement)
-            data = encode_derived(signed.statement_bytes(), d.kind, ctx.integrated_at)
-            idx = self._log(ctx, rows, signed, data, signed.statement_hash())
-            logged.append(idx)
-            follow = self._handler(d.kind).apply(ctx, idx, signed)
-            pending.extend(reversed(follow))
-        return logged
+            return None
+        return grow(conn, state.size, rows, ctx.integrated_at, self.origin, self.log_key)
 
     def _prepare(self, ctx: BatchContext, items: list[_Item]) -> None:
         """Let handlers read what a whole batch will need in one go (optional hook)."""
@@ -545,54 +418,6 @@ class Ledger:
         if handler is None:
             raise InvalidInput(f"unknown kind {kind!r}", field="statement.kind")
         return handler
-
-    def _check_author(
-        self,
-        ctx: BatchContext,
-        signed: SignedStatement,
-        *,
-        operator: bool = False,
-        verified_with: bytes | None = None,
-    ) -> None:
-        """The authorship table allows the kind from this author (derived kinds from none);
-        actor active, key the actor's and active now, signature valid."""
-        refuse_derived(signed.kind)
-        if (signed.actor == LOG_ACTOR) != operator:
-            raise InvalidInput("only the log itself writes as 'log'", field="statement.actor")
-        if operator:
-            check_author(signed.kind, "operator")
-            public_key = self.log_key.public_key
-        elif ctx.next_index == 0:
-            public_key = _self_registered_key(signed)
-        else:
-            actor = ctx.actor(signed.actor)
-            if actor is None:
-                raise BadSignature(f"unknown actor {signed.actor!r}", field="statement.actor")
-            check_author(signed.kind, actor.role)
-            if actor.status != "active":
-                raise KeyRevoked(f"actor {signed.actor} is {actor.status}", field="statement.actor")
-            key = ctx.key(signed.key_id)
-            if key is None or key.actor_id != signed.actor:
-                raise BadSignature(
-                    f"key {signed.key_id} is not a key of {signed.actor}", field="key_id"
-                )
-            if key.revoked_index is not None:
-                raise KeyRevoked(
-                    f"key {signed.key_id} was revoked at index {key.revoked_index}",
-                    field="key_id",
-                )
-            public_key = key.public_key
-        if verified_with is not None and verified_with == public_key:
-            return  # already verified against this very key (bulk path, see sigpool)
-        try:
-            Ed25519PublicKey.from_public_bytes(public_key).verify(
-                signed.signature, signed.statement_bytes()
-            )
-        except InvalidSignature as exc:
-            raise BadSignature(
-                "the signature does not verify over the statement's canonical bytes",
-                field="signature",
-            ) from exc
 
     @staticmethod
     def _prefetch_idempotency(
@@ -612,29 +437,12 @@ class Ledger:
                 seen[(actor, idem_key)] = (idx, bytes(digest))
         return seen
 
-    def _attach_receipts(
-        self,
-        conn: Connection,
-        items: list[_Item],
-        size: int,
-        note: str | None,
-        cache: dict[merkle.NodeId, bytes],
-    ) -> None:
-        fresh = [
-            (i.index, i)
-            for i in items
-            if i.error is None and i.index is not None and not i.duplicate
-        ]
+    def _attach_receipts(self, conn: Connection, items: list[_Item], grown: Grown | None) -> None:
+        fresh = [i for i in items if i.error is None and i.index is not None and not i.duplicate]
         if fresh:
-            assert note is not None
-            proofs = store.inclusion_proofs(conn, [index for index, _ in fresh], size, cache)
-            receipts = format_receipts(
-                [
-                    Receipt(index, tuple(proof), note, item.entry)
-                    for (index, item), proof in zip(fresh, proofs, strict=True)
-                ]
-            )
-            for (_, item), receipt in zip(fresh, receipts, strict=True):
+            assert grown is not None
+            made = receipts(conn, grown, [(i.index, i.entry) for i in fresh])  # type: ignore[misc]
+            for item, receipt in zip(fresh, made, strict=True):
                 item.receipt = receipt
         for item in items:
             if item.duplicate and item.index is not None:
@@ -659,30 +467,3 @@ def _cyclic_gc_paused(size: int) -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _self_registered_key(signed: SignedStatement) -> bytes:
-    """The key a log's first entry (the authority registering itself) is signed with."""
-    if signed.kind != "actor.registered":
-        raise InvalidInput(
-            "the first entry must be the authority registering itself", field="statement.kind"
-        )
-    value = signed.body.get("public_key")
-    try:
-        key = base64.b64decode(str(value), validate=True)
-    except ValueError as exc:
-        raise InvalidInput("public_key must be base64", field="statement.body.public_key") from exc
-    if len(key) != 32:
-        raise InvalidInput("an Ed25519 public key is 32 bytes", field="statement.body.public_key")
-    return key
-
-
-def receipt_for(conn: Connection, index: int, *, original: bool = False) -> str:
-    """A tlog-proof receipt for entry ``index``: against the checkpoint that first covered
-    it (``original``, byte-identical to the one handed out at append) or the latest."""
-    size, note = (
-        store.checkpoint_covering(conn, index) if original else store.latest_checkpoint(conn)
-    )
-    data = store.entry_data(conn, index)
-    proof = store.inclusion_proof(conn, index, size)
-    return format_receipt(Receipt(index, tuple(proof), note, data))

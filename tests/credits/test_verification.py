@@ -37,7 +37,7 @@ from creditbank.core.verify.certificate import (
     verify_certificate,
 )
 from creditbank.ledger import store
-from creditbank.ledger.sequencer import receipt_for
+from creditbank.ledger.tree import receipt_for
 from tests.conftest import FakeClock
 from tests.credits.conftest import COURSES, World
 from tests.credits.test_certificates import certifier, eligible_learner, issue, revoke

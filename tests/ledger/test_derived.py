@@ -19,7 +19,7 @@ from creditbank.core.entry import Derivation, sign_statement
 from creditbank.core.errors import Forbidden
 from creditbank.core.keys import KeyPair
 from creditbank.core.verify import author_key_id
-from creditbank.ledger import sequencer, store
+from creditbank.ledger import authors, store
 from creditbank.ledger.audit import audit
 from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
@@ -128,8 +128,8 @@ def test_the_table_refuses_a_role_it_does_not_name(bank: Bank, client: ASGIClien
 @pytest.fixture
 def unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sequencer with its authorship checks removed."""
-    monkeypatch.setattr(sequencer, "refuse_derived", lambda kind: KINDS[kind])
-    monkeypatch.setattr(sequencer, "check_author", lambda kind, role: None)
+    monkeypatch.setattr(authors, "refuse_derived", lambda kind: KINDS[kind])
+    monkeypatch.setattr(authors, "check_author", lambda kind, role: None)
 
 
 def forged(bank: Bank, actor: str, key: KeyPair) -> Appended:

@@ -1,0 +1,96 @@
+"""Growing the log by a batch: entries and tree nodes written, the checkpoint signed and
+the log state moved, all in the batch's transaction; then receipts for what was logged.
+
+The rows of a batch come from the sequencer in index order; ``grow`` is the only place
+the Merkle tree, checkpoints and ``log_state`` are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, update
+
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle
+from creditbank.core.tlog.checkpoint import Checkpoint, sign_checkpoint
+from creditbank.core.tlog.receipt import Receipt, format_receipt, format_receipts
+from creditbank.db import tables
+from creditbank.ledger import store
+
+
+@dataclass
+class Row:
+    """One entry of a batch, as it will be stored."""
+
+    idx: int
+    kind: str
+    actor: str
+    idem_key: str | None
+    statement_hash: bytes
+    leaf_hash: bytes
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Grown:
+    """The tree after a batch: its size, the signed checkpoint note, and the nodes read or
+    made on the way (reused for the batch's inclusion proofs)."""
+
+    size: int
+    note: str
+    nodes: dict[merkle.NodeId, bytes]
+
+
+def grow(
+    conn: Connection,
+    size: int,
+    rows: Sequence[Row],
+    integrated_at: str,
+    origin: str,
+    log_key: KeyPair,
+) -> Grown:
+    """Append ``rows`` to a tree of ``size`` leaves and sign the new checkpoint."""
+    frontier = store.lookup_nodes(conn, merkle.range_nodes(0, size))
+    created, new_frontier = merkle.append_leaves(size, frontier, [r.leaf_hash for r in rows])
+    new_size = size + len(rows)
+    root = merkle.hash_range(list(new_frontier.values()))
+    store.insert_entries(
+        conn,
+        [(r.idx, r.kind, r.actor, r.idem_key, r.statement_hash, r.leaf_hash, r.data) for r in rows],
+    )
+    store.insert_nodes(conn, [(lv, ix, h) for (lv, ix), h in created])
+    note = sign_checkpoint(Checkpoint(origin, new_size, root), origin, log_key.private_key)
+    conn.execute(insert(store.C).values(size=new_size, root_hash=root, note=note))
+    conn.execute(
+        update(tables.log_state)
+        .where(tables.log_state.c.id == 1)
+        .values(size=new_size, root_hash=root, integrated_at=integrated_at)
+    )
+    nodes = dict(frontier)
+    nodes.update(created)
+    return Grown(new_size, note, nodes)
+
+
+def receipts(conn: Connection, grown: Grown, entries: Sequence[tuple[int, bytes]]) -> list[str]:
+    """A tlog-proof receipt for each (index, entry bytes) just logged, against the new
+    checkpoint."""
+    proofs = store.inclusion_proofs(conn, [index for index, _ in entries], grown.size, grown.nodes)
+    return format_receipts(
+        [
+            Receipt(index, tuple(proof), grown.note, data)
+            for (index, data), proof in zip(entries, proofs, strict=True)
+        ]
+    )
+
+
+def receipt_for(conn: Connection, index: int, *, original: bool = False) -> str:
+    """A tlog-proof receipt for entry ``index``: against the checkpoint that first covered
+    it (``original``, byte-identical to the one handed out at append) or the latest."""
+    size, note = (
+        store.checkpoint_covering(conn, index) if original else store.latest_checkpoint(conn)
+    )
+    data = store.entry_data(conn, index)
+    proof = store.inclusion_proof(conn, index, size)
+    return format_receipt(Receipt(index, tuple(proof), note, data))
