@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
+from sqlmodel import SQLModel
 
+import creditbank.db.tables  # noqa: F401  (registers the table models on SQLModel.metadata)
 from creditbank.db.engine import make_engine
 from creditbank.settings import get_settings
 
@@ -13,7 +15,8 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=None)
+    # The table models are the target: `alembic revision --autogenerate` diffs against them.
+    context.configure(connection=connection, target_metadata=SQLModel.metadata)
     with context.begin_transaction():
         context.run_migrations()
 

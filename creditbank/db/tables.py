@@ -1,8 +1,11 @@
 """Table models. The ledger tables are append-only (database triggers enforce it); the
 projection tables are derived state that ``creditbank rebuild`` can recompute from the log.
 
-Hot paths write through SQLAlchemy Core on these tables' ``__table__`` (bulk inserts);
-the SQLModel classes document the columns and serve typed reads.
+These models are the schema: the Alembic migrations create exactly what they declare
+(``tests/test_schema.py`` compares the migrated database with them on both engines, and
+``alembic revision --autogenerate`` diffs against them). Hot paths write through
+SQLAlchemy Core on their ``__table__`` (bulk inserts) or the ledger store's raw-SQL fast
+path; typed reads select the models.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -140,6 +144,7 @@ class CourseRecognition(SQLModel, table=True):
     """Projection: the authority's recognitions of a course, each with its validity."""
 
     __tablename__ = "course_recognitions"
+    __table_args__ = (Index("ix_course_recognitions_course", "provider", "course_id"),)
 
     recognized_index: int = Field(
         sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
@@ -258,6 +263,7 @@ class CreditAward(SQLModel, table=True):
     """Projection: credit awards, with expiry and revocation."""
 
     __tablename__ = "awards"
+    __table_args__ = (Index("ix_awards_learner", "learner", "standard_id", "level"),)
 
     idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     learner: str = Field(sa_column=Column(String(13), nullable=False))
@@ -290,6 +296,7 @@ class Certificate(SQLModel, table=True):
     """Projection: certificates, the awards they rest on, and their revocation."""
 
     __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_learner", "learner", "standard_id", "level"),)
 
     number: str = Field(sa_column=Column(String(48), primary_key=True))
     learner: str = Field(sa_column=Column(String(13), nullable=False))
@@ -309,6 +316,10 @@ class CertificateApplication(SQLModel, table=True):
     """Projection: learners' applications for certificates and their assessment."""
 
     __tablename__ = "certificate_applications"
+    __table_args__ = (
+        Index("ix_applications_learner", "learner", "standard_id", "level"),
+        Index("ix_applications_status", "status", "standard_id"),
+    )
 
     idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     learner: str = Field(sa_column=Column(String(13), nullable=False))
@@ -327,6 +338,11 @@ class Reward(SQLModel, table=True):
     """Projection: a learner's reward for a certificate (id: the index of its first entry)."""
 
     __tablename__ = "rewards"
+    __table_args__ = (
+        Index("ix_rewards_program", "program_id", "status"),
+        Index("ix_rewards_learner", "learner", "year"),
+        Index("ix_rewards_certificate", "certificate_number"),
+    )
 
     idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     learner: str = Field(sa_column=Column(String(13), nullable=False))
@@ -358,6 +374,10 @@ class Subsidy(SQLModel, table=True):
     """Projection: the subsidy a certificate generated (id: its ``subsidy.entitled`` index)."""
 
     __tablename__ = "subsidies"
+    __table_args__ = (
+        Index("ix_subsidies_learner", "learner", "year"),
+        Index("ix_subsidies_certificate", "certificate_number"),
+    )
 
     idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     learner: str = Field(sa_column=Column(String(13), nullable=False))
@@ -373,6 +393,10 @@ class SubsidyPart(SQLModel, table=True):
     """Projection: one provider's part of a subsidy, the entitlement it claims."""
 
     __tablename__ = "subsidy_parts"
+    __table_args__ = (
+        Index("ix_subsidy_parts_provider", "provider", "status"),
+        Index("ix_subsidy_parts_program", "program_id", "status"),
+    )
 
     entitlement_index: int = Field(
         sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
