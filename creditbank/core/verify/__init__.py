@@ -1,10 +1,12 @@
 """Offline verification, for certifying bodies, employers and other banks.
 
-``log`` proves that something is in the log (checkpoints, inclusion and consistency
-proofs, receipts, author signatures); ``certificate`` checks a certificate bundle against
-the bank's policy on top of those proofs. Both import only the standard library,
-``cryptography``, ``rfc8785`` and the rest of :mod:`creditbank.core`, so they can be
-vendored alone.
+``log`` holds the primitives that prove something is in the log (checkpoints, inclusion
+and consistency proofs, receipts, author signatures). For a certificate bundle, ``bundle``
+applies them (what the bundle proves is in the log, with the key chain from the trust
+root), ``policy`` judges the proven entries by the bank's rules, and ``certificate``
+composes the two into a verdict; ``result`` is the frozen check result they share. All
+import only the standard library, ``cryptography``, ``rfc8785`` and the rest of
+:mod:`creditbank.core`, so they can be vendored alone.
 """
 
 from creditbank.core.verify.log import (
