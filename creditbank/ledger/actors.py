@@ -9,76 +9,36 @@ revoke any key (a compromise). When an actor has no active key left, the authori
 register one recovery key for it (``key.recovered``): a visible, dated entry of its own
 kind, so the power is public and rare. A statement is valid only if its key was active
 when the statement was logged, so revoking a key never invalidates what it signed before.
+
+The bodies are ``creditbank.core.statements.actors``; the tables are read and written
+through ``creditbank.ledger.actor_store``.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import Literal
 
-from pydantic import Field
-from sqlalchemy import select, update
-
-from creditbank.core.bodies import Body, PublicKeyB64, parse_body
-from creditbank.core.entry import ACTOR_RE, Derivation, SignedStatement
+from creditbank.core.bodies import parse_body
 from creditbank.core.entry import AUTHORITY as AUTHORITY
+from creditbank.core.entry import Derivation, SignedStatement
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from creditbank.core.statements.actors import (
+    ActorRegistered,
+    KeyAdded,
+    KeyRecovered,
+    KeyRevokedBody,
+    NoticePublished,
+)
 from creditbank.core.verify import author_key_id
-from creditbank.db import tables
+from creditbank.ledger import actor_store
 from creditbank.ledger.kinds import ActorState, BatchContext, KeyState, require_authority
-
-Role = Literal["authority", "operator", "provider", "certifier"]
-
-
-class ActorRegistered(Body):
-    actor_id: str = Field(pattern=ACTOR_RE.pattern)
-    role: Role
-    name: str = Field(min_length=1, max_length=200)
-    public_key: PublicKeyB64
-    standards: list[str] = Field(
-        default_factory=list,
-        description="For a certifying body: the standards it is accredited for.",
-    )
-
-
-class KeyAdded(Body):
-    actor_id: str = Field(pattern=ACTOR_RE.pattern)
-    public_key: PublicKeyB64
-    purpose: Literal["signing", "xapi-gateway"] = Field(
-        default="signing",
-        description="xapi-gateway: held by the bank to sign the actor's xAPI statements.",
-    )
-
-
-class KeyRecovered(Body):
-    actor_id: str = Field(pattern=ACTOR_RE.pattern)
-    public_key: PublicKeyB64
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class KeyRevokedBody(Body):
-    actor_id: str = Field(pattern=ACTOR_RE.pattern)
-    key_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class NoticePublished(Body):
-    text: str = Field(min_length=1)
 
 
 def _add_key(ctx: BatchContext, index: int, actor_id: str, public_key_b64: str) -> None:
     public_key = base64.b64decode(public_key_b64)
-    state = KeyState(author_key_id(public_key), actor_id, public_key, index, None)
-    ctx.conn.execute(
-        tables.actor_keys.insert().values(
-            key_id=state.key_id,
-            actor_id=actor_id,
-            public_key=public_key,
-            added_index=index,
-            revoked_index=None,
-        )
+    actor_store.insert_key(
+        ctx, KeyState(author_key_id(public_key), actor_id, public_key, index, None)
     )
-    ctx.remember_key(state)
 
 
 class ActorRegisteredHandler:
@@ -113,24 +73,11 @@ class ActorRegisteredHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(ActorRegistered, signed)
-        ctx.conn.execute(
-            tables.actors.insert().values(
-                id=body.actor_id,
-                role=body.role,
-                name=body.name,
-                status="active",
-                registered_index=index,
-                updated_index=index,
-            )
+        actor_store.insert_actor(
+            ctx, index, ActorState(body.actor_id, body.role, body.name, "active")
         )
-        ctx.remember_actor(ActorState(body.actor_id, body.role, body.name, "active"))
         _add_key(ctx, index, body.actor_id, body.public_key)
-        for standard_id in sorted(set(body.standards)):
-            ctx.conn.execute(
-                tables.certifier_standards.insert().values(
-                    actor_id=body.actor_id, standard_id=standard_id
-                )
-            )
+        actor_store.insert_accreditations(ctx, body.actor_id, body.standards)
         return []
 
 
@@ -176,15 +123,10 @@ class KeyRecoveredHandler:
                 f"{body.actor_id} is not an organisation the authority recovers",
                 field="statement.body.actor_id",
             )
-        t = tables.actor_keys
-        active = ctx.conn.execute(
-            select(t.c.key_id)
-            .where(t.c.actor_id == body.actor_id, t.c.revoked_index.is_(None))
-            .limit(1)
-        ).first()
+        active = actor_store.active_key(ctx, body.actor_id)
         if active is not None:
             raise Forbidden(
-                f"{body.actor_id} still has an active key ({active.key_id}); it adds keys "
+                f"{body.actor_id} still has an active key ({active}); it adds keys "
                 "itself, or the authority revokes that key first",
                 field="statement.body.actor_id",
             )
@@ -211,11 +153,7 @@ class KeyRevokedHandler:
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(KeyRevokedBody, signed)
-        t = tables.actor_keys
-        ctx.conn.execute(update(t).where(t.c.key_id == body.key_id).values(revoked_index=index))
-        key = ctx.key(body.key_id)
-        assert key is not None  # check() found it in this same transaction
-        key.revoked_index = index
+        actor_store.revoke_key(ctx, body.key_id, index)
         return []
 
 

@@ -2,7 +2,7 @@
 from the projections, so it is a function of the ledger alone.
 
 The year is a calendar year in Asia/Shanghai time, governed by its program
-(``programs.program_for_year``; no program: ``NotFound``). The report is as of the log's
+(``money.store.program_for_year``; no program: ``NotFound``). The report is as of the log's
 latest entry (``as_of``: its integrated time), not of the reader's clock. Figures:
 
 - ``targets``: *certified trainees*, the distinct learners holding a non-revoked
@@ -51,7 +51,7 @@ from creditbank.core.rules import money as rules
 from creditbank.core.standards.model import format_credits
 from creditbank.db import tables
 from creditbank.ledger import store
-from creditbank.money import programs
+from creditbank.money import store as money_store
 from creditbank.money.service import PART_STATUSES, REWARD_STATUSES
 
 ADVANCED_LEVELS = (3, 2, 1)
@@ -101,7 +101,7 @@ def report(engine: Engine, year: int) -> dict[str, Any]:
     start, end = year_bounds(year)
     c, a, done, p = tables.certificates, tables.awards, tables.completions, tables.subsidy_parts
     with engine.connect() as conn:
-        found = programs.program_for_year(conn, year)
+        found = money_store.program_for_year(conn, year)
         if found is None:
             raise NotFound(f"no program governs {year}", field="year")
         state = store.read_state(conn)
@@ -139,8 +139,8 @@ def report(engine: Engine, year: int) -> dict[str, Any]:
             select(p.c.provider, p.c.status, p.c.amount_fen).where(p.c.program_id == found.id)
         ):
             part_fen[str(row.provider)][str(row.status)] += int(row.amount_fen)
-        budget = {k: programs.budget(conn, found, k) for k in ("reward", "subsidy")}
-        committed = {k: programs.committed(conn, found.id, k) for k in ("reward", "subsidy")}
+        budget = {k: money_store.budget(conn, found, k) for k in ("reward", "subsidy")}
+        committed = {k: money_store.committed(conn, found.id, k) for k in ("reward", "subsidy")}
         resting = [json.loads(r.awards) for r in certificates if r.revoked_index is None]
         award_providers = _providers_of(conn, sorted({i for ids in resting for i in ids}))
 

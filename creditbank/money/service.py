@@ -6,18 +6,18 @@ part by its ``entitlement_index`` (the ``subsidy.entitled`` entry) and its ``pro
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from sqlalchemy import Engine, func, select
 
 from creditbank.core.accounts import check_account_number
 from creditbank.core.errors import NotFound
+from creditbank.core.rules.money import PartStatus as PartStatus  # re-exported: the API's schemas
+from creditbank.core.rules.money import RewardStatus as RewardStatus
 from creditbank.core.standards.model import format_credits
 from creditbank.db import tables
-from creditbank.money import programs
+from creditbank.money import store
 
-RewardStatus = Literal["pending_budget", "granted", "paid", "cancelled", "clawback_due"]
-PartStatus = Literal["open", "claimed", "approved", "rejected", "paid", "cancelled", "clawback_due"]
 REWARD_STATUSES: tuple[str, ...] = get_args(RewardStatus)
 PART_STATUSES: tuple[str, ...] = get_args(PartStatus)
 
@@ -80,13 +80,13 @@ def program_budgets(engine: Engine, program_id: str) -> dict[str, Any]:
     """A program's reward and subsidy budgets: what each is, covers, has left, and what
     waits on it (rewards queued for budget; subsidy parts claimed and not yet decided)."""
     with engine.connect() as conn:
-        found = programs.program(conn, program_id)
+        found = store.program(conn, program_id)
         if found is None:
             raise NotFound(f"no published program {program_id}", field="program_id")
         figures = {
             kind: (
-                programs.budget(conn, found, kind),
-                programs.committed(conn, found.id, kind),
+                store.budget(conn, found, kind),
+                store.committed(conn, found.id, kind),
             )
             for kind in ("reward", "subsidy")
         }

@@ -1,30 +1,57 @@
 """The money rules as pure functions (rules.md: Rewards, Enterprise subsidies): the
 subsidy split, the capped reward, the admission of a new reward behind the year's queue,
 the release of waiting rewards in arrival order, the program year in Asia/Shanghai time,
-the claim window and the budget check."""
+the claim window and the budget check; and the transitions the ledger handlers log: what
+an issuance grants, what a revocation does to each reward and part, and the refusals of
+payments, budgets, claims and the authority's decisions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from creditbank.core.entry import Derivation
+from creditbank.core.errors import Conflict, CreditBankError, Forbidden, NotFound, RuleViolation
 from creditbank.core.rules.money import (
     Admission,
+    Entitlement,
+    PartStatus,
+    Reward,
+    RewardStatus,
+    SubsidyPart,
     Waiting,
     admit,
+    check_approval_budget,
+    check_budget_floor,
+    check_claim,
+    check_reward_payment,
     claim_deadline,
+    ending_moves_queue,
     fits_budget,
+    issuance_reward,
     may_claim,
+    may_generate_subsidy,
+    parts_on_revoke,
+    program_budget,
     program_month,
     program_year,
     release,
+    released_rewards,
+    require_part,
+    require_program,
     reward_amount,
+    reward_decided,
+    rewards_on_revoke,
     split_subsidy,
+    subsidy_entitled,
+    within_subsidy_limit,
 )
+from creditbank.core.standards.program import Program
 
 MICROSECOND = timedelta(microseconds=1)
 
@@ -477,3 +504,551 @@ def test_may_claim(now: datetime, allowed: bool) -> None:
 )
 def test_fits_budget(budget: int, committed: int, amount: int, fits: bool) -> None:
     assert fits_budget(budget, committed, amount) is fits
+
+
+# --- transitions: the program and its budgets ---------------------------------------------
+
+PROGRAM: dict[str, Any] = {
+    "id": "beijing-ai-2026",
+    "version": "1.0.0",
+    "title_zh": "北京市人工智能职业技能提升计划（2026年度）",
+    "title_en": "Beijing AI Vocational Skills Programme 2026",
+    "year": 2026,
+    "timezone": "Asia/Shanghai",
+    "currency": "CNY",
+    "reward_by_level_fen": {5: 50000, 4: 100000, 3: 150000, 2: 200000, 1: 200000},
+    "reward_cap_per_learner_per_year_fen": 200000,
+    "reward_budget_fen": 15000000000,
+    "subsidy_per_trainee_fen": 600000,
+    "subsidies_per_trainee_per_year": 1,
+    "subsidy_claim_window_days": 180,
+    "subsidy_budget_fen": 72000000000,
+    "certified_trainees_target": 120000,
+    "advanced_certificates_target": 36000,
+}
+
+
+def program(**changes: Any) -> Program:
+    return Program.model_validate({**PROGRAM, **changes})
+
+
+@pytest.mark.parametrize(
+    ("kind", "set_fen", "expected"),
+    [
+        pytest.param("reward", None, 15000000000, id="reward-as-the-version-states"),
+        pytest.param("subsidy", None, 72000000000, id="subsidy-as-the-version-states"),
+        pytest.param("reward", 150000, 150000, id="reward-as-budget-set"),
+        pytest.param("subsidy", 0, 0, id="subsidy-set-to-zero-is-zero-not-the-default"),
+    ],
+)
+def test_program_budget(kind: Any, set_fen: int | None, expected: int) -> None:
+    assert program_budget(program(), kind, set_fen) == expected
+
+
+def refusal(call: Any) -> tuple[type[CreditBankError], str, str | None]:
+    """The refusal ``call`` raises: (error class, message, field)."""
+    with pytest.raises(CreditBankError) as caught:
+        call()
+    return type(caught.value), caught.value.detail, caught.value.field
+
+
+def test_require_program() -> None:
+    found = program()
+    assert require_program("beijing-ai-2026", found) is found
+    assert refusal(lambda: require_program("nowhere-2026", None)) == (
+        NotFound,
+        "no published program nowhere-2026",
+        "statement.body.program_id",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount", "committed", "refused"),
+    [
+        pytest.param("reward", 150000, 150000, None, id="exactly-what-it-covers"),
+        pytest.param("reward", 0, 0, None, id="zero-covering-nothing"),
+        pytest.param("subsidy", 10**9, 5, None, id="raised"),
+        pytest.param(
+            "reward",
+            149999,
+            150000,
+            "the reward budget cannot go below the 150000 fen it already covers",
+            id="reward-one-fen-below",
+        ),
+        pytest.param(
+            "subsidy",
+            0,
+            600000,
+            "the subsidy budget cannot go below the 600000 fen it already covers",
+            id="subsidy-to-zero-while-covering",
+        ),
+    ],
+)
+def test_check_budget_floor(kind: Any, amount: int, committed: int, refused: str | None) -> None:
+    if refused is None:
+        check_budget_floor(kind, amount, committed)
+    else:
+        assert refusal(lambda: check_budget_floor(kind, amount, committed)) == (
+            RuleViolation,
+            refused,
+            "statement.body.amount_fen",
+        )
+
+
+# --- transitions: rewards -------------------------------------------------------------------
+
+LEARNER = "CB00000000018"
+
+
+def reward(
+    index: int, status: RewardStatus = "pending_budget", amount: int = 50000, level: int = 5
+) -> Reward:
+    return Reward(
+        index, LEARNER, f"C{level}-{index:06d}", "beijing-ai-2026", 2026, level, amount, status
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "counted", "expected"),
+    [
+        pytest.param(5, 0, 50000, id="level-5"),
+        pytest.param(3, 0, 150000, id="level-3"),
+        pytest.param(2, 100000, 100000, id="capped-at-what-the-cap-leaves"),
+        pytest.param(4, 200000, 0, id="cap-reached"),
+    ],
+)
+def test_issuance_reward(level: int, counted: int, expected: int) -> None:
+    assert issuance_reward(program(), level, counted) == expected
+
+
+DECIDED_BODY = {
+    "learner": LEARNER,
+    "certificate_number": "C5-000001",
+    "program_id": "beijing-ai-2026",
+    "year": 2026,
+    "level": 5,
+    "amount_fen": 50000,
+}
+
+
+@pytest.mark.parametrize(
+    ("admission", "kind", "body"),
+    [
+        pytest.param(
+            Admission("granted", "covered"),
+            "reward.granted",
+            {**DECIDED_BODY, "queued_index": None},
+            id="granted-names-no-queued-index",
+        ),
+        pytest.param(
+            Admission("pending_budget", "budget_short"),
+            "reward.queued",
+            DECIDED_BODY,
+            id="budget-short-has-no-queued-index-member",
+        ),
+        pytest.param(
+            Admission("pending_budget", "queue_waiting"),
+            "reward.queued",
+            DECIDED_BODY,
+            id="queue-waiting",
+        ),
+    ],
+)
+def test_reward_decided(admission: Admission, kind: str, body: dict[str, Any]) -> None:
+    decided = reward_decided(
+        program(),
+        learner=LEARNER,
+        certificate_number="C5-000001",
+        level=5,
+        amount_fen=50000,
+        admission=admission,
+        source=41,
+    )
+    assert decided == Derivation(kind, body, (41,))
+
+
+@pytest.mark.parametrize(
+    ("remaining", "waiting", "granted"),
+    [
+        pytest.param(0, [(3, 50000)], [], id="nothing-left"),
+        pytest.param(50000, [(3, 50000)], [3], id="exact-fit"),
+        pytest.param(150000, [(3, 100000), (5, 50000), (9, 50000)], [3, 5], id="fifo"),
+        pytest.param(60000, [(3, 100000), (5, 50000)], [], id="head-does-not-fit"),
+        pytest.param(
+            150000, [(9, 50000), (3, 100000), (5, 50000)], [3, 5], id="in-index-order-as-given"
+        ),
+    ],
+)
+def test_released_rewards(
+    remaining: int, waiting: list[tuple[int, int]], granted: list[int]
+) -> None:
+    rewards = {i: reward(i, amount=a) for i, a in waiting}
+    assert released_rewards(remaining, list(rewards.values()), 77) == [
+        Derivation(
+            "reward.granted",
+            {
+                "learner": rewards[i].learner,
+                "certificate_number": rewards[i].certificate_number,
+                "program_id": "beijing-ai-2026",
+                "year": 2026,
+                "level": 5,
+                "amount_fen": rewards[i].amount_fen,
+                "queued_index": i,
+            },
+            (77, i),
+        )
+        for i in granted
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        pytest.param("granted", "reward.cancelled", id="granted-is-cancelled"),
+        pytest.param("pending_budget", "reward.cancelled", id="waiting-is-cancelled"),
+        pytest.param("paid", "reward.clawback_due", id="paid-is-clawed-back"),
+        pytest.param("cancelled", None, id="cancelled-stays"),
+        pytest.param("clawback_due", None, id="clawback-stays"),
+    ],
+)
+def test_rewards_on_revoke(status: RewardStatus, kind: str | None) -> None:
+    ended = rewards_on_revoke([reward(12, status, amount=100000, level=4)], 90)
+    if kind is None:
+        assert ended == []
+        return
+    assert ended == [
+        Derivation(
+            kind,
+            {
+                "reward_index": 12,
+                "learner": LEARNER,
+                "certificate_number": "C4-000012",
+                "amount_fen": 100000,
+            },
+            (90, 12),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ended", "before", "moves"),
+    [
+        pytest.param("cancelled", "granted", True, id="cancelled-granted-frees-budget"),
+        pytest.param("cancelled", "pending_budget", True, id="cancelled-head-may-unblock"),
+        pytest.param("clawback_due", "paid", False, id="clawback-stays-counted"),
+        pytest.param("cancelled", "paid", False, id="paid-is-never-cancelled"),
+    ],
+)
+def test_ending_moves_queue(ended: Any, before: RewardStatus, moves: bool) -> None:
+    assert ending_moves_queue(ended, before) is moves
+
+
+@pytest.mark.parametrize(
+    ("found", "refused"),
+    [
+        pytest.param(reward(7, "granted"), None, id="granted-is-paid"),
+        pytest.param(None, (NotFound, "no reward 7"), id="no-such-reward"),
+        pytest.param(
+            reward(7, "pending_budget"),
+            (Conflict, "reward 7 is pending_budget; only a granted reward is paid"),
+            id="waiting",
+        ),
+        pytest.param(
+            reward(7, "paid"),
+            (Conflict, "reward 7 is paid; only a granted reward is paid"),
+            id="paid",
+        ),
+        pytest.param(
+            reward(7, "cancelled"),
+            (Conflict, "reward 7 is cancelled; only a granted reward is paid"),
+            id="cancelled",
+        ),
+    ],
+)
+def test_check_reward_payment(
+    found: Reward | None, refused: tuple[type[CreditBankError], str] | None
+) -> None:
+    if refused is None:
+        check_reward_payment(7, found)
+    else:
+        assert refusal(lambda: check_reward_payment(7, found)) == (
+            *refused,
+            "statement.body.reward_index",
+        )
+
+
+# --- transitions: subsidies -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "awards", "counted", "generates"),
+    [
+        pytest.param({}, [3, 4], 0, True, id="first-of-the-year"),
+        pytest.param({}, [3, 4], 1, False, id="one-per-year-already-used"),
+        pytest.param({"subsidies_per_trainee_per_year": 2}, [3], 1, True, id="second-of-two"),
+        pytest.param({"subsidy_per_trainee_fen": 0}, [3], 0, False, id="program-pays-none"),
+        pytest.param({}, [], 0, False, id="rests-on-no-awards"),
+    ],
+)
+def test_may_generate_subsidy_and_the_yearly_limit(
+    changes: dict[str, Any], awards: list[int], counted: int, generates: bool
+) -> None:
+    found = program(**changes)
+    assert (may_generate_subsidy(found, awards) and within_subsidy_limit(found, counted)) is (
+        generates
+    )
+
+
+def test_subsidy_entitled() -> None:
+    issued = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    decided = subsidy_entitled(
+        program(),
+        learner=LEARNER,
+        certificate_number="C5-000009",
+        credits_by_provider={"prov-c": 13, "prov-a": 40, "prov-b": 30},
+        now=issued,
+        source=55,
+    )
+    assert decided == Derivation(
+        "subsidy.entitled",
+        {
+            "learner": LEARNER,
+            "certificate_number": "C5-000009",
+            "program_id": "beijing-ai-2026",
+            "year": 2026,
+            "amount_fen": 600000,
+            "claim_until": "2027-05-21T08:00:00.000000Z",
+            "parts": [
+                {"provider": "prov-a", "credits": "4.0", "amount_fen": 289157},
+                {"provider": "prov-b", "credits": "3.0", "amount_fen": 216867},
+                {"provider": "prov-c", "credits": "1.3", "amount_fen": 93976},
+            ],
+        },
+        (55,),
+    )
+    assert sum(p["amount_fen"] for p in decided.body["parts"]) == 600000
+
+
+def part(provider: str, status: PartStatus, entitlement: int = 30) -> SubsidyPart:
+    return SubsidyPart(entitlement, provider, LEARNER, "beijing-ai-2026", 200000, status)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        pytest.param("open", "subsidy.cancelled", id="open-is-cancelled"),
+        pytest.param("claimed", "subsidy.cancelled", id="claimed-is-cancelled"),
+        pytest.param("approved", "subsidy.cancelled", id="approved-is-cancelled"),
+        pytest.param("paid", "subsidy.clawback_due", id="paid-is-clawed-back"),
+        pytest.param("rejected", None, id="rejected-stays-rejected"),
+        pytest.param("cancelled", None, id="cancelled-stays"),
+        pytest.param("clawback_due", None, id="clawback-stays"),
+    ],
+)
+def test_parts_on_revoke(status: PartStatus, kind: str | None) -> None:
+    ended = parts_on_revoke([part("prov-a", status)], 99)
+    if kind is None:
+        assert ended == []
+        return
+    assert ended == [
+        Derivation(
+            kind,
+            {
+                "entitlement_index": 30,
+                "provider": "prov-a",
+                "learner": LEARNER,
+                "amount_fen": 200000,
+            },
+            (99, 30),
+        )
+    ]
+
+
+def test_parts_on_revoke_in_entitlement_then_code_point_order() -> None:
+    """Not the database's collation: 'prov-b' sorts before 'prova' by code point."""
+    parts = [
+        part("prova", "open", 31),
+        part("prov-b", "paid", 31),
+        part("prova", "claimed", 30),
+        part("prov-c", "rejected", 30),
+    ]
+    ended = parts_on_revoke(parts, 99)
+    assert [(d.body["entitlement_index"], d.body["provider"], d.kind) for d in ended] == [
+        (30, "prova", "subsidy.cancelled"),
+        (31, "prov-b", "subsidy.clawback_due"),
+        (31, "prova", "subsidy.cancelled"),
+    ]
+
+
+CLAIM_UNTIL = datetime(2027, 5, 21, 8, 0, tzinfo=UTC)
+ENTITLEMENT = Entitlement(30, LEARNER, CLAIM_UNTIL)
+E_FIELD = "statement.body.entitlement_index"
+
+
+@pytest.mark.parametrize(
+    ("entitlement", "found", "now", "refused"),
+    [
+        pytest.param(ENTITLEMENT, part("prov-a", "open"), CLAIM_UNTIL, None, id="at-the-deadline"),
+        pytest.param(
+            None,
+            None,
+            CLAIM_UNTIL,
+            (NotFound, "no subsidy entitlement 30"),
+            id="no-such-entitlement",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            None,
+            CLAIM_UNTIL,
+            (Forbidden, "prov-a has no part in subsidy entitlement 30"),
+            id="not-the-providers",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            part("prov-a", "claimed"),
+            CLAIM_UNTIL,
+            (Conflict, "prov-a's part of entitlement 30 is claimed"),
+            id="claimed-twice",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            part("prov-a", "cancelled"),
+            CLAIM_UNTIL + MICROSECOND,
+            (Conflict, "prov-a's part of entitlement 30 is cancelled"),
+            id="status-before-window",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            part("prov-a", "open"),
+            CLAIM_UNTIL + MICROSECOND,
+            (RuleViolation, "the claim window closed at 2027-05-21T08:00:00.000000Z"),
+            id="one-microsecond-late",
+        ),
+    ],
+)
+def test_check_claim(
+    entitlement: Entitlement | None,
+    found: SubsidyPart | None,
+    now: datetime,
+    refused: tuple[type[CreditBankError], str] | None,
+) -> None:
+    if refused is None:
+        check_claim("prov-a", 30, entitlement, found, now)
+    else:
+        assert refusal(lambda: check_claim("prov-a", 30, entitlement, found, now)) == (
+            *refused,
+            E_FIELD,
+        )
+
+
+@pytest.mark.parametrize(
+    ("entitlement", "found", "status", "action", "refused"),
+    [
+        pytest.param(
+            ENTITLEMENT, part("prov-a", "claimed"), "claimed", "approved", None, id="approve"
+        ),
+        pytest.param(
+            ENTITLEMENT, part("prov-a", "claimed"), "claimed", "rejected", None, id="reject"
+        ),
+        pytest.param(ENTITLEMENT, part("prov-a", "approved"), "approved", "paid", None, id="pay"),
+        pytest.param(
+            None,
+            None,
+            "claimed",
+            "approved",
+            (NotFound, "no subsidy entitlement 30", E_FIELD),
+            id="no-such-entitlement",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            None,
+            "claimed",
+            "approved",
+            (NotFound, "prov-a has no part in subsidy entitlement 30", "statement.body.provider"),
+            id="no-such-part",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            part("prov-a", "open"),
+            "claimed",
+            "approved",
+            (
+                Conflict,
+                "prov-a's part of entitlement 30 is open; only a claimed part is approved",
+                E_FIELD,
+            ),
+            id="approve-unclaimed",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            part("prov-a", "rejected"),
+            "claimed",
+            "rejected",
+            (
+                Conflict,
+                "prov-a's part of entitlement 30 is rejected; only a claimed part is rejected",
+                E_FIELD,
+            ),
+            id="reject-twice",
+        ),
+        pytest.param(
+            ENTITLEMENT,
+            part("prov-a", "claimed"),
+            "approved",
+            "paid",
+            (
+                Conflict,
+                "prov-a's part of entitlement 30 is claimed; only a approved part is paid",
+                E_FIELD,
+            ),
+            id="pay-unapproved",
+        ),
+    ],
+)
+def test_require_part(
+    entitlement: Entitlement | None,
+    found: SubsidyPart | None,
+    status: PartStatus,
+    action: str,
+    refused: tuple[type[CreditBankError], str, str] | None,
+) -> None:
+    def call() -> SubsidyPart:
+        return require_part(30, "prov-a", entitlement, found, status=status, action=action)
+
+    if refused is None:
+        assert call() is found
+    else:
+        assert refusal(call) == refused
+
+
+@pytest.mark.parametrize(
+    ("budget", "committed", "amount", "refused"),
+    [
+        pytest.param(600000, 0, 600000, None, id="exactly-the-budget"),
+        pytest.param(1000, 400, 600, None, id="exactly-what-is-left"),
+        pytest.param(
+            1000,
+            400,
+            601,
+            "the beijing-ai-2026 subsidy budget has 600 fen left; this part needs 601 fen",
+            id="one-fen-over",
+        ),
+        pytest.param(
+            0,
+            0,
+            1,
+            "the beijing-ai-2026 subsidy budget has 0 fen left; this part needs 1 fen",
+            id="empty-budget",
+        ),
+    ],
+)
+def test_check_approval_budget(
+    budget: int, committed: int, amount: int, refused: str | None
+) -> None:
+    def call() -> None:
+        check_approval_budget("beijing-ai-2026", budget, committed, amount)
+
+    if refused is None:
+        call()
+    else:
+        assert refusal(call) == (RuleViolation, refused, E_FIELD)
