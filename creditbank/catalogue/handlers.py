@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -19,13 +19,13 @@ from creditbank.catalogue import store
 from creditbank.core.bodies import parse_body
 from creditbank.core.canonical import canonical_bytes
 from creditbank.core.entry import Derivation, SignedStatement, format_time, parse_time
-from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from creditbank.core.errors import Forbidden, InvalidInput
+from creditbank.core.rules import catalogue as rules
 from creditbank.core.standards.model import (
     Standard,
     check_standard,
     content_hash,
     parse_credits,
-    semver_key,
 )
 from creditbank.core.standards.program import Program, check_program
 from creditbank.core.statements.catalogue import (
@@ -35,39 +35,6 @@ from creditbank.core.statements.catalogue import (
     StandardPublished,
 )
 from creditbank.ledger.kinds import BatchContext, require_authority
-
-CREDIT_HOURS_TENTHS = 16  # 16 study hours = 1.0 credit (rules.md), in tenths per tenth
-def _violations_error(field: str, violations: list[Any]) -> InvalidInput:
-    first = violations[0]
-    path = f"{field}.{first.path}" if first.path else field
-    return InvalidInput(
-        f"{path}: {first.reason}"
-        + (f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""),
-        field=path,
-    )
-
-
-def _check_versioned(
-    ctx: BatchContext, doc_id: str, version: str, digest: str, what: str
-) -> None:
-    rows = store.published_versions(ctx, what, doc_id)
-    for row_version, row_hash in rows:
-        if row_version == version:
-            if row_hash == digest:
-                raise Conflict(
-                    f"{what} {doc_id} {version} is already published", field="statement.body"
-                )
-            raise Conflict(
-                f"{what} {doc_id} {version} was published with other content; "
-                "a changed document needs a new version",
-                field=f"statement.body.{what}.version",
-            )
-    newest = max((semver_key(v) for v, _ in rows), default=None)
-    if newest is not None and semver_key(version) <= newest:
-        raise RuleViolation(
-            f"{what} {doc_id} {version} is not newer than the published version",
-            field=f"statement.body.{what}.version",
-        )
 
 
 def _document_text(document: BaseModel) -> str:
@@ -90,7 +57,7 @@ class DocumentPublishedHandler:
             pbody = parse_body(ProgramPublished, signed)
             digest, (document, violations) = pbody.content_hash, check_program(pbody.program)
         if document is None:
-            raise _violations_error(f"statement.body.{self.what}", violations)
+            raise rules.violations_error(f"statement.body.{self.what}", violations)
         if content_hash(document) != digest:
             raise InvalidInput(
                 f"content_hash is not the SHA-256 of the {self.what}'s canonical JSON",
@@ -101,7 +68,13 @@ class DocumentPublishedHandler:
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         require_authority(ctx, signed)
         document, digest = self._parse(signed)
-        _check_versioned(ctx, document.id, document.version, digest, self.what)
+        rules.check_new_version(
+            store.published_versions(ctx, self.what, document.id),
+            document.id,
+            document.version,
+            digest,
+            self.what,
+        )
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         document, digest = self._parse(signed)
@@ -130,28 +103,11 @@ class CourseRegisteredHandler:
                 f"{signed.actor} cannot register a course for {body.provider}",
                 field="statement.body.provider",
             )
-        standard = store.newest_standard(ctx, body.standard_id)
-        if standard is None:
-            raise NotFound(
-                f"no published standard {body.standard_id}", field="statement.body.standard_id"
-            )
-        level = standard.level(body.level)
-        if level is None:
-            raise InvalidInput(
-                f"{standard.id} has no level {body.level} (levels {list(standard.level_numbers)})",
-                field="statement.body.level",
-            )
-        if level.unit(body.unit_code) is None:
-            raise InvalidInput(
-                f"{standard.id} level {body.level} has no unit {body.unit_code}",
-                field="statement.body.unit_code",
-            )
-        if parse_credits(body.hours) == 0:
-            raise InvalidInput("study hours must be greater than 0.0", field="statement.body.hours")
-        if store.course_hours_tenths(ctx, body.provider, body.course_id) is not None:
-            raise Conflict(
-                f"course {body.course_id} is already registered", field="statement.body.course_id"
-            )
+        rules.check_course_registration(
+            body,
+            store.newest_standard(ctx, body.standard_id),
+            registered=store.course_hours_tenths(ctx, body.provider, body.course_id) is not None,
+        )
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CourseRegistered, signed)
@@ -176,38 +132,19 @@ class CourseRegisteredHandler:
         return []
 
 
-def default_credits_tenths(hours_tenths: int) -> int:
-    """rules.md: credits_tenths = hours_tenths // 16 (16 study hours = 1.0 credit)."""
-    return hours_tenths // CREDIT_HOURS_TENTHS
-
-
 class CourseRecognizedHandler:
     def _credits(self, ctx: BatchContext, body: CourseRecognized) -> int:
         hours_tenths = store.course_hours_tenths(ctx, body.provider, body.course_id)
-        if hours_tenths is None:
-            raise NotFound(
-                f"{body.provider} has no course {body.course_id}", field="statement.body.course_id"
-            )
-        if body.credits is None:
-            return default_credits_tenths(hours_tenths)
-        try:
-            return parse_credits(body.credits)
-        except InvalidInput as exc:
-            raise InvalidInput(exc.detail, field="statement.body.credits") from exc
+        return rules.recognition_credits(body.provider, body.course_id, hours_tenths, body.credits)
 
     def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
         require_authority(ctx, signed)
         body = parse_body(CourseRecognized, signed)
-        if self._credits(ctx, body) == 0:
-            raise RuleViolation(
-                "a course worth 0 credits cannot be recognized", field="statement.body.credits"
-            )
-        start = parse_time(body.valid_from, field="statement.body.valid_from")
-        end = parse_time(body.valid_until, field="statement.body.valid_until")
-        if end <= start:
-            raise InvalidInput(
-                "valid_until must be after valid_from", field="statement.body.valid_until"
-            )
+        rules.check_recognition(
+            self._credits(ctx, body),
+            parse_time(body.valid_from, field="statement.body.valid_from"),
+            parse_time(body.valid_until, field="statement.body.valid_until"),
+        )
 
     def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
         body = parse_body(CourseRecognized, signed)
