@@ -72,3 +72,53 @@ def test_importing_the_whole_core_loads_no_database_or_web_code() -> None:
         m for m in loaded if m.startswith("creditbank") and not m.startswith("creditbank.core")
     ]
     assert outside == ["creditbank"]
+
+
+TOOLING = PACKAGE / "tooling"
+MAY_USE_TOOLING = (TOOLING, PACKAGE / "cli")
+"""The tooling (demo, benchmarks, factories) is run from the CLI; the product never uses it."""
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Every module ``path`` imports, ``from a import b`` counted as ``a`` and ``a.b``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_only_the_cli_and_the_tooling_itself_import_the_tooling() -> None:
+    assert (TOOLING / "__init__.py").exists()
+    offenders = {
+        str(path.relative_to(PACKAGE.parent)): sorted(
+            name
+            for name in _imported_names(path)
+            if name == "creditbank.tooling" or name.startswith("creditbank.tooling.")
+        )
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not any(path.is_relative_to(root) for root in MAY_USE_TOOLING)
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_client_sdk_depends_only_on_the_core() -> None:
+    """The SDK is what providers vendor: importing it loads nothing of the server (no
+    creditbank module outside the core, no database or web framework)."""
+    code = "import json, sys, creditbank.client\nprint(json.dumps(sorted(sys.modules)))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent
+    )
+    loaded = json.loads(result.stdout)
+    own = [
+        m
+        for m in loaded
+        if m.split(".")[0] == "creditbank"
+        and not m.startswith("creditbank.core")
+        and m not in ("creditbank", "creditbank.client")
+    ]
+    assert own == []
+    assert [m for m in loaded if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "fastapi")] == []

@@ -16,9 +16,9 @@ from typing import Any
 
 from creditbank.access.service import open_account
 from creditbank.bank import Bank
-from creditbank.catalogue import statements
 from creditbank.core.entry import format_time, sign_statement
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements import catalogue as statements
 from creditbank.ledger.sequencer import Appended
 from tests.factories import b64, make_person
 

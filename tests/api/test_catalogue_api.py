@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.core.entry import sign_statement
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements import catalogue as statements
 from tests.api.conftest import ASGIClient
 from tests.api.test_ledger_api import payload
 from tests.catalogue.conftest import small_catalogue

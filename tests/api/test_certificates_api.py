@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import statements
 from creditbank.core.entry import sign_statement
+from creditbank.core.statements import catalogue as statements
 from creditbank.core.verify import verify_receipt
 from tests.access.conftest import learner_token, problem, snapshot
 from tests.api.certflow import Flow, money_world

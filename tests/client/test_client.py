@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.client import ApiError, Appended, CreditBankClient
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements import catalogue as statements
 from creditbank.core.verify import VerificationError
 from tests.catalogue.conftest import small_catalogue
 from tests.client.conftest import Connect

@@ -318,7 +318,7 @@ class Money:
 
 
 def _register_courses(base: World, keys: dict[str, KeyPair]) -> None:
-    from creditbank.catalogue import statements
+    from creditbank.core.statements import catalogue as statements
 
     start = base.clock() - timedelta(days=7 * 365)
     until = base.clock() + timedelta(days=10 * 365)

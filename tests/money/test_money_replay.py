@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_statement
 from creditbank.cli.main import app
 from creditbank.core.entry import sign_statement
 from creditbank.core.errors import CreditBankError
+from creditbank.core.statements import catalogue as statements
 from creditbank.db import tables
 from creditbank.ledger import audit, store
 from creditbank.ledger.registry import default_handlers
