@@ -27,19 +27,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote
 
 import httpx
 
 from creditbank import __version__
-from creditbank.catalogue.statements import course_recognition, course_registration
 from creditbank.core.entry import sign_statement
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements.catalogue import course_recognition, course_registration
 from creditbank.core.verify import (
     Checkpoint,
     VerificationError,
@@ -48,7 +48,10 @@ from creditbank.core.verify import (
     verify_receipt,
 )
 
-__all__ = ["ApiError", "Appended", "CreditBankClient"]
+if TYPE_CHECKING:
+    from creditbank.core.imports import Row
+
+__all__ = ["ApiError", "Appended", "CreditBankClient", "ImportResult"]
 
 
 class ApiError(Exception):
@@ -115,6 +118,30 @@ class Appended:
     entry: bytes = field(repr=False)
     receipt: str = field(repr=False)
     derived: tuple[int, ...] = ()
+
+
+@dataclass
+class ImportResult:
+    """What :meth:`CreditBankClient.import_rows` did: rows logged now, rows logged before
+    (idempotent re-posts), rows refused (unreadable here, or refused by the bank) with the
+    reason and the field at fault, and whether an interrupt cut it short."""
+
+    new: int = 0
+    duplicate: int = 0
+    refused: list[tuple[Row, str, str | None]] = field(default_factory=list)
+    interrupted: bool = False
+
+    def rejects_jsonl(self) -> str:
+        """The refused rows in input order, one JSON object a line (line, reason, field,
+        row): the file a provider corrects and imports again."""
+        return "".join(
+            json.dumps(
+                {"line": row.line, "reason": reason, "field": fault, "row": row.raw},
+                ensure_ascii=False,
+            )
+            + "\n"
+            for row, reason, fault in sorted(self.refused, key=lambda r: r[0].line)
+        )
 
 
 def _time(t: datetime, what: str) -> str:
@@ -278,6 +305,41 @@ class CreditBankClient:
                     )
                 )
         return out
+
+    def import_rows(
+        self,
+        rows: Sequence[Row],
+        *,
+        batch: int = 500,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportResult:
+        """Post the completions of an export (:func:`creditbank.core.imports.read_rows`)
+        ``batch`` at a time, and tally what became of each row; ``progress`` gets (rows
+        sent, rows to send). Rows without a statement are refused as read. A keyboard
+        interrupt stops the import and returns what was done, so the caller can still
+        report it; running it again is safe, since statement ids are idempotency keys."""
+        result = ImportResult(
+            refused=[(r, r.problem or "", None) for r in rows if r.statement is None]
+        )
+        todo = [r for r in rows if r.statement is not None]
+        if progress is not None:
+            progress(0, len(todo))
+        try:
+            for start in range(0, len(todo), batch):
+                chunk = todo[start : start + batch]
+                outcomes = self.post_completions([r.statement for r in chunk if r.statement])
+                for row, outcome in zip(chunk, outcomes, strict=True):
+                    if isinstance(outcome, ApiError):
+                        result.refused.append((row, outcome.detail, outcome.field))
+                    elif outcome.duplicate:
+                        result.duplicate += 1
+                    else:
+                        result.new += 1
+                if progress is not None:
+                    progress(start + len(chunk), len(todo))
+        except KeyboardInterrupt:
+            result.interrupted = True
+        return result
 
     def retract_completion(
         self, completion_index: int, reason: str, ref: str | None = None

@@ -1,11 +1,16 @@
 """Shared fixtures: a real database per test (SQLite always, PostgreSQL when
-CREDITBANK_TEST_DATABASE_URL is set), and a freshly initialized bank on it."""
+CREDITBANK_TEST_DATABASE_URL is set), a freshly initialized bank on it, and the privacy
+scan that reads every such bank's ledger when its test ends."""
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import itertools
+import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,28 +19,75 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from creditbank.bank import Bank, init_bank
+from creditbank.ledger import store
 from creditbank.settings import Settings
+from tests.factories import PERSONAL_DATA
 
 PG_URL = os.environ.get("CREDITBANK_TEST_DATABASE_URL")
 
-# The privacy scan (tests/test_zz_privacy.py, run last): every bank the suite builds hands
-# its ledger entries here at teardown, and every personal datum a test uses is registered
-# by tests.factories.make_person.
-LEDGER_ENTRIES: list[bytes] = []
-PERSONAL_DATA: set[str] = set()
+
+def find_personal_data(entries: Sequence[bytes], personal: Iterable[str]) -> list[tuple[int, str]]:
+    """(entry position, datum) for every personal datum found in an entry, raw or as the
+    JSON-escaped text the entry would hold, in entry order.
+
+    One pass over the entries, whatever the number of data: every window of the length of
+    the shortest needle is looked up among the needles' prefixes, and only a hit is
+    compared in full (a search per datum costs seconds on the demo's ledger)."""
+    needles = {
+        needle: datum
+        for datum in personal
+        for needle in (datum.encode(), json.dumps(datum).strip('"').encode())
+        if needle
+    }
+    if not needles:
+        return []
+    blob = b"\0".join(entries)  # JSON text holds no raw NUL: no match spans two entries
+    starts = list(itertools.accumulate((len(e) + 1 for e in entries[:-1]), initial=0))
+    width = min(len(n) for n in needles)
+    by_prefix: dict[bytes, list[bytes]] = {}
+    for needle in needles:
+        by_prefix.setdefault(needle[:width], []).append(needle)
+    found: set[tuple[int, str]] = set()
+    for at in range(len(blob) - width + 1):
+        for needle in by_prefix.get(blob[at : at + width], ()):
+            if blob.startswith(needle, at):
+                found.add((bisect.bisect_right(starts, at) - 1, needles[needle]))
+    return sorted(found)
 
 
-def collect_entries(bank: Bank) -> None:
-    from creditbank.ledger import store
+class PrivacyScan:
+    """No personal data on the ledger: scans a bank's entries for every datum registered
+    in this process (tests.factories.PERSONAL_DATA) and fails on a find. Each test process
+    (each xdist worker) scans the banks it builds, so nothing depends on test order or on
+    which process runs what; the counts show that the scan ran."""
 
-    with bank.engine.connect() as conn:
-        LEDGER_ENTRIES.extend(data for _, data, _ in store.iter_entries(conn))
+    def __init__(self, personal: set[str]) -> None:
+        self.personal = personal
+        self.ledgers = 0
+        self.entries = 0
+
+    def check(self, bank: Bank) -> None:
+        with bank.engine.connect() as conn:
+            entries = [data for _, data, _ in store.iter_entries(conn)]
+        self.ledgers += 1
+        self.entries += len(entries)
+        leaks = find_personal_data(entries, self.personal)
+        assert leaks == [], f"personal data on the ledger (entry index, datum): {leaks[:5]}"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the privacy scan after every scenario that feeds it."""
-    last = [i for i in items if i.get_closest_marker("privacy_scan")]
-    items[:] = [i for i in items if not i.get_closest_marker("privacy_scan")] + last
+@pytest.fixture(scope="session")
+def privacy_scan() -> PrivacyScan:
+    return PrivacyScan(PERSONAL_DATA)
+
+
+@contextlib.contextmanager
+def scanned(bank: Bank, scan: PrivacyScan) -> Iterator[Bank]:
+    """Hand out ``bank``; at the end scan its ledger (if the body finished), then close it."""
+    try:
+        yield bank
+        scan.check(bank)
+    finally:
+        bank.close()
 
 
 def _pg_schema_url(base: str, schema: str) -> str:
@@ -87,13 +139,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def bank(settings: Settings, clock: FakeClock) -> Iterator[Bank]:
-    b = init_bank(settings, clock=clock)
-    try:
+def bank(settings: Settings, clock: FakeClock, privacy_scan: PrivacyScan) -> Iterator[Bank]:
+    """A new bank; its ledger goes through the privacy scan when the test ends."""
+    with scanned(init_bank(settings, clock=clock), privacy_scan) as b:
         yield b
-        collect_entries(b)
-    finally:
-        b.close()
 
 
 @pytest.fixture

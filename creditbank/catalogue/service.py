@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from creditbank.catalogue.statements import course_recognition
 from creditbank.core.entry import parse_time, sign_statement
 from creditbank.core.errors import CreditBankError, NotFound
 from creditbank.core.keys import KeyPair
 from creditbank.core.standards.model import Area, Standard, content_hash, format_credits, semver_key
 from creditbank.core.standards.program import Program
+from creditbank.core.statements.catalogue import course_recognition
 from creditbank.db import tables
 from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.sequencer import Appended, Ledger

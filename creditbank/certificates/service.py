@@ -29,7 +29,7 @@ from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import format_credits
 from creditbank.credits.store import learner_awards
 from creditbank.db import tables
-from creditbank.ledger.sequencer import receipt_for
+from creditbank.ledger.tree import receipt_for
 
 ApplicationStatus = Literal["pending", "assessed", "failed", "issued"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,19 +12,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from creditbank.bank import open_bank
-from creditbank.catalogue import service, statements
+from creditbank.catalogue import service
 from creditbank.cli.common import (
     DatabaseUrl,
     DataDir,
     cli_errors,
-    console,
     err_console,
     make_settings,
+    out_console,
 )
 from creditbank.core.entry import parse_time
 from creditbank.core.errors import InvalidInput
 from creditbank.core.keys import read_key_file
 from creditbank.core.standards.model import Area
+from creditbank.core.statements import catalogue as statements
 from creditbank.standards.catalogue import load_catalogue, validate_catalogue
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -44,13 +45,16 @@ Root = Annotated[Path, typer.Option("--root", help="Project directory holding st
 def validate(root: Root = PROJECT_ROOT) -> None:
     """Check every standard and program file; list each problem (file, field, reason)."""
     problems = validate_catalogue(root)
+    err = err_console()
     for p in problems:
-        err_console.print(str(p), highlight=False, soft_wrap=True)
+        err.print(str(p), highlight=False, soft_wrap=True)
     if problems:
-        err_console.print(f"[red]{len(problems)} problem(s)[/red]")
+        err.print(f"[red]{len(problems)} problem(s)[/red]")
         raise typer.Exit(1)
     catalogue = load_catalogue(root)
-    console.print(f"OK: {len(catalogue.standards)} standards, {len(catalogue.programs)} programs")
+    out_console().print(
+        f"OK: {len(catalogue.standards)} standards, {len(catalogue.programs)} programs"
+    )
 
 
 @standards_app.command("list")
@@ -78,6 +82,7 @@ def list_(
             ",".join(str(n) for n in s.level_numbers),
             ",".join(s.areas),
         )
+    console = out_console()
     console.print(table)
     console.print(f"{len(found)} of {len(catalogue.standards)} standards")
 
@@ -106,9 +111,10 @@ def publish(
         report = service.publish_catalogue(bank.ledger, catalogue, bank.authority_key())
     finally:
         bank.close()
-    console.print(f"published {len(report.published)}, unchanged {len(report.unchanged)}")
+    out_console().print(f"published {len(report.published)}, unchanged {len(report.unchanged)}")
+    err = err_console()
     for name, reason in report.refused:
-        err_console.print(f"[red]refused[/red] {name}: {escape(reason)}", highlight=False)
+        err.print(f"[red]refused[/red] {name}: {escape(reason)}", highlight=False, soft_wrap=True)
     if report.refused:
         raise typer.Exit(1)
 
@@ -147,7 +153,7 @@ def register(
         result = service.append_signed(bank.ledger, statement, read_key_file(key))
     finally:
         bank.close()
-    console.print(f"registered {provider}/{course_id} at index {result.index}")
+    out_console().print(f"registered {provider}/{course_id} at index {result.index}")
 
 
 @course_app.command("recognize")
@@ -164,26 +170,23 @@ def recognize(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Recognize a provider's course as the authority."""
-    start = parse_time(valid_from, field="valid_from") if valid_from else datetime.now(UTC)
-    end = (
-        parse_time(valid_until, field="valid_until")
-        if valid_until
-        else start + timedelta(days=3 * 365)
-    )
+    start = parse_time(valid_from, field="valid_from") if valid_from else None
+    end = parse_time(valid_until, field="valid_until") if valid_until else None
     bank = open_bank(make_settings(data_dir, database_url))
     try:
-        statement = statements.course_recognition(
+        result = service.recognize_course(
+            bank.ledger,
+            bank.authority_key(),
             provider,
             course_id,
+            datetime.now(UTC),
+            credits=credits,
             valid_from=start,
             valid_until=end,
-            credits=credits,
-            ref=start.strftime("%Y%m%dT%H%M%S"),
         )
-        result = service.append_signed(bank.ledger, statement, bank.authority_key())
     finally:
         bank.close()
-    console.print(f"recognized {provider}/{course_id} at index {result.index}")
+    out_console().print(f"recognized {provider}/{course_id} at index {result.index}")
 
 
 @course_app.command("list")
@@ -220,4 +223,4 @@ def list_courses(provider: str, data_dir: DataDir = None, database_url: Database
             c["status"],
             c["credits"] or "-",
         )
-    console.print(table)
+    out_console().print(table)

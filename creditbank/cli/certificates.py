@@ -7,18 +7,16 @@ trusts (``--key``, or the ledger in ``--data-dir``), never the server's own verd
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from creditbank.cli.common import DataDir, cli_errors, console, err_console, make_settings
+from creditbank.cli.common import DataDir, cli_errors, fail, log_verifier_key, out_console
 from creditbank.client import ApiError, CreditBankClient
-from creditbank.core.errors import InvalidInput
-from creditbank.core.keys import read_key_file
 from creditbank.core.verify import parse_verifier_key
 from creditbank.core.verify.certificate import Verdict, verify_certificate
 
@@ -26,36 +24,17 @@ DEFAULT_SERVER = "http://127.0.0.1:8000"
 VERDICT_STYLE = {"valid": "bold green", "revoked": "bold yellow", "invalid": "bold red"}
 
 
-def log_verifier_key(key: str | None, data_dir: Path | None) -> str:
-    """The log's verifier key: ``--key`` as given, ``@FILE``, or the ledger's in the data
-    dir (as ``creditbank verify`` takes it)."""
-    if key is None:
-        return read_key_file(make_settings(data_dir).log_key_path).verifier_key
-    if key.startswith("@"):
-        path = Path(key[1:])
-        try:
-            return path.read_text().strip()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="key") from exc
-    return key
-
-
 def _fetch(server: str, key: str, number: str) -> dict[str, Any]:
     try:
         with CreditBankClient(server, verifier_key=key) as client:
             return client.certificate_verification(number)
     except ApiError as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(f"[red]error:[/red] {escape(str(exc))}") from exc
     except httpx.HTTPError as exc:
-        err_console.print(
-            f"[red]error:[/red] cannot reach {escape(server)}: {escape(str(exc))}",
-            highlight=False,
-        )
-        raise typer.Exit(1) from exc
+        raise fail(f"[red]error:[/red] cannot reach {escape(server)}: {escape(str(exc))}") from exc
 
 
-def _show(number: str, bundle: dict[str, Any], verdict: Verdict) -> None:
+def _show(number: str, bundle: dict[str, Any], verdict: Verdict, console: Console) -> None:
     facts = verdict.certificate
     verified = facts is not None
     if facts is None:  # show what the server claims, marked as such
@@ -70,7 +49,7 @@ def _show(number: str, bundle: dict[str, Any], verdict: Verdict) -> None:
             highlight=False,
         )
     table = Table(show_header=False)
-    table.add_column("field", style="bold")
+    table.add_column("field", style="bold", overflow="fold")
     table.add_column("value", overflow="fold")
     assessment = facts.get("assessment")
     rows = [
@@ -127,6 +106,6 @@ def verify_certificate_command(
     parse_verifier_key(key_text)  # a bad key is the caller's error, before any request
     bundle = _fetch(server, key_text, number)
     verdict = verify_certificate(bundle, key_text, number=number)
-    _show(number, bundle, verdict)
+    _show(number, bundle, verdict, out_console())
     if not verdict.valid:
         raise typer.Exit(1)

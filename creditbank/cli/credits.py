@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from creditbank.bank import open_bank
-from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, console, make_settings
+from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, make_settings, out_console
 from creditbank.credits import service
 
 
@@ -25,8 +25,7 @@ def balance(
     bank = open_bank(make_settings(data_dir, database_url))
     now = datetime.now(UTC)
     try:
-        held = service.balance(bank.engine, account, now)
-        levels = service.progress(bank.engine, account, now)["levels"]
+        held, levels = service.balance_and_progress(bank.engine, account, now)
     finally:
         bank.close()
     table = Table(title=f"credits of {account} (active total {held['total_active']})")
@@ -42,6 +41,7 @@ def balance(
             u["expired"],
             u["revoked"],
         )
+    console = out_console()
     console.print(table)
     progress = Table(title="progress toward each level")
     for col in ("standard", "level", "counted / required", "eligible", "missing units"):

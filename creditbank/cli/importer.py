@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -17,11 +16,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from creditbank.cli.common import cli_errors, console, err_console
-from creditbank.client import ApiError, CreditBankClient
+from creditbank.cli.common import cli_errors, err_console, out_console
+from creditbank.client import CreditBankClient
 from creditbank.core.errors import InvalidInput
+from creditbank.core.imports import read_rows
 from creditbank.core.keys import read_key_file
-from creditbank.credits.imports import Row, read_rows
 
 
 @cli_errors
@@ -56,13 +55,7 @@ def import_completions(
         raise InvalidInput(str(exc), field="format") from exc
     rejects = rejects or file.with_name(file.name + ".rejects.jsonl")
     signing_key = read_key_file(key)
-    new = duplicate = 0
-    refused: list[tuple[Row, str, str | None]] = [
-        (r, r.problem or "", None) for r in rows if r.statement is None
-    ]
-    todo = [r for r in rows if r.statement is not None]
     started = time.perf_counter()
-    interrupted = False
     with (
         CreditBankClient(server, token=token, key=signing_key, actor=provider) as client,
         Progress(
@@ -72,42 +65,24 @@ def import_completions(
             TextColumn("{task.fields[rate]:>8.0f}/s"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=err_console,
+            console=err_console(),
         ) as progress,
     ):
-        task = progress.add_task("import", total=len(todo), rate=0.0)
-        try:
-            for start in range(0, len(todo), batch):
-                chunk = todo[start : start + batch]
-                outcomes = client.post_completions([r.statement for r in chunk if r.statement])
-                for row, outcome in zip(chunk, outcomes, strict=True):
-                    if isinstance(outcome, ApiError):
-                        refused.append((row, outcome.detail, outcome.field))
-                    elif outcome.duplicate:
-                        duplicate += 1
-                    else:
-                        new += 1
-                done = start + len(chunk)
-                progress.update(
-                    task, completed=done, rate=done / max(time.perf_counter() - started, 1e-9)
-                )
-        except KeyboardInterrupt:
-            interrupted = True
-    with rejects.open("w", encoding="utf-8") as out:
-        for row, reason, field in sorted(refused, key=lambda r: r[0].line):
-            out.write(
-                json.dumps(
-                    {"line": row.line, "reason": reason, "field": field, "row": row.raw},
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+        task = progress.add_task("import", total=None, rate=0.0)
+
+        def show(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            progress.update(task, completed=done, total=total, rate=rate)
+
+        result = client.import_rows(rows, batch=batch, progress=show)
+    rejects.write_text(result.rejects_jsonl(), encoding="utf-8")
     seconds = time.perf_counter() - started
-    console.print(
-        f"{'interrupted: ' if interrupted else ''}{new} logged, {duplicate} already logged, "
-        f"{len(refused)} rejected (see {rejects}) in {seconds:.1f}s"
+    out_console().print(
+        f"{'interrupted: ' if result.interrupted else ''}{result.new} logged, "
+        f"{result.duplicate} already logged, {len(result.refused)} rejected (see {rejects}) "
+        f"in {seconds:.1f}s"
     )
-    if interrupted:
+    if result.interrupted:
         raise typer.Exit(130)
-    if refused:
+    if result.refused:
         raise typer.Exit(2)

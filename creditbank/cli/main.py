@@ -10,14 +10,17 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from creditbank.bank import init_bank, open_bank
+from creditbank.cli.bench import bench_app
 from creditbank.cli.catalogue import course_app, standards_app
 from creditbank.cli.common import (
     DatabaseUrl,
     DataDir,
     cli_errors,
-    console,
     err_console,
+    fail,
+    log_verifier_key,
     make_settings,
+    out_console,
 )
 from creditbank.cli.tokens import token_app
 from creditbank.cli.xapi import xapi_app
@@ -28,9 +31,6 @@ app = typer.Typer(
     help="creditbank: a vocational credit bank on a signed, append-only, verifiable ledger.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-)
-bench_app = typer.Typer(
-    help="Benchmarks (figures and ratios against baselines measured in the same run)."
 )
 app.add_typer(bench_app, name="bench")
 app.add_typer(standards_app, name="standards")
@@ -49,6 +49,7 @@ def init(
     """Create the data dir, database, log key and authority key, and log the trust root."""
     settings = make_settings(data_dir, database_url, origin=origin)
     bank = init_bank(settings)
+    console = out_console()
     try:
         console.print(f"initialized ledger in {settings.data_dir}")
         console.print(f"origin: {settings.origin}")
@@ -110,7 +111,7 @@ def _progress() -> Progress:
         TaskProgressColumn(),
         TextColumn("{task.completed:,.0f} entries"),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console(),
         transient=True,
     )
 
@@ -127,7 +128,7 @@ def routes() -> None:
         table.add_column(col, overflow="fold")
     for (method, path), roles in sorted(ROUTE_ROLES.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         table.add_row(method, path, ", ".join(sorted(roles)) or "anyone")
-    console.print(table)
+    out_console().print(table)
 
 
 @app.command()
@@ -156,7 +157,7 @@ def kinds(
     for kind, row in KINDS.items():
         authors = "the rules (never accepted)" if row.derived else ", ".join(row.roles)
         table.add_row(kind, row.way, authors, row.note)
-    console.print(table)
+    out_console().print(table)
 
 
 @app.command()
@@ -165,29 +166,18 @@ def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Re-read the whole log and check every hash, signature, checkpoint and projection."""
     bank = open_bank(make_settings(data_dir, database_url))
     try:
-        with bank.engine.connect() as conn:
-            from creditbank.ledger import store
-
-            total = store.tree_size(conn)
         with _progress() as progress:
-            task = progress.add_task("auditing", total=total)
-            report = audit_mod.audit(
-                bank.engine,
-                bank.verifier_key,
-                bank.origin,
-                default_handlers(),
-                progress=lambda n: progress.update(task, completed=n),
+            task = progress.add_task("auditing", total=None)
+            report = audit_mod.audit_bank(
+                bank, lambda done, total: progress.update(task, completed=done, total=total)
             )
     finally:
         bank.close()
     if not report.ok:
         where = "" if report.first_bad_index is None else f" at index {report.first_bad_index}"
-        err_console.print(
-            f"[red]audit FAILED{where}:[/red] {escape(report.problem or '')}", highlight=False
-        )
-        raise typer.Exit(1)
+        raise fail(f"[red]audit FAILED{where}:[/red] {escape(report.problem or '')}")
     rate = report.entries / report.seconds if report.seconds else 0.0
-    console.print(
+    out_console().print(
         f"audit OK: {report.entries:,} entries, {report.checkpoints:,} checkpoints, "
         f"{report.seconds:.2f}s ({rate:,.0f} entries/s)"
     )
@@ -206,7 +196,7 @@ def rebuild(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
         seconds = time.perf_counter() - started
     finally:
         bank.close()
-    console.print(f"rebuilt projections from {count:,} entries in {seconds:.2f}s")
+    out_console().print(f"rebuilt projections from {count:,} entries in {seconds:.2f}s")
 
 
 @app.command()
@@ -228,82 +218,24 @@ def verify(
     (Authorship needs the key registry: see creditbank.core.verify.verify_entry_signature.)
     """
     from creditbank.core.errors import InvalidInput
-    from creditbank.core.keys import read_key_file
     from creditbank.core.verify import verify_receipt
 
-    if key is None:
-        key_text = read_key_file(make_settings(data_dir).log_key_path).verifier_key
-    elif key.startswith("@"):
-        key_text = Path(key[1:]).read_text().strip()
-    else:
-        key_text = key
+    key_text = log_verifier_key(key, data_dir)
     try:
         text = receipt.read_text()
     except OSError as exc:
         raise InvalidInput(f"cannot read {receipt}: {exc.strerror}", field="receipt") from exc
     result = verify_receipt(text, key_text)
-    console.print(
+    out_console().print(
         f"OK: entry {result.index} ({result.entry.get('kind')}) is in the log "
         f"{result.checkpoint.origin} at tree size {result.checkpoint.size}",
         highlight=False,
     )
 
 
-@bench_app.command("ledger")
-@cli_errors
-def bench_ledger(
-    entries: Annotated[
-        int, typer.Option("--entries", min=100, help="Signed entries to append.")
-    ] = 20000,
-    data_dir: DataDir = None,
-    database_url: DatabaseUrl = None,
-    http_entries: Annotated[int, typer.Option(help="Entries to post through HTTP.")] = 5000,
-    proof_tree: Annotated[int, typer.Option(help="Large tree size for proof latency.")] = 1_000_000,
-    http_workers: Annotated[int, typer.Option(help="Server processes for the HTTP figures.")] = 2,
-) -> None:
-    """Append rate (batched and HTTP), proof latency at 1k and 1M, audit rate."""
-    from creditbank.bench.ledger import run_ledger_bench
-
-    run_ledger_bench(
-        entries=entries,
-        data_dir=data_dir,
-        database_url=database_url,
-        http_entries=http_entries,
-        proof_tree=proof_tree,
-        console=console,
-        http_workers=http_workers,
-    )
-
-
-@bench_app.command("ingest")
-@cli_errors
-def bench_ingest(
-    learners: Annotated[int, typer.Option(min=1000, help="Learner accounts.")] = 100_000,
-    completions: Annotated[int, typer.Option(min=1000, help="Completions to import.")] = 1_000_000,
-    http_completions: Annotated[
-        int, typer.Option(help="Completions sent as HTTP batches.")
-    ] = 20_000,
-    data_dir: DataDir = None,
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Bulk and HTTP import rates, balance/progress latency at scale, rebuild rate."""
-    from creditbank.bench.ingest import run_ingest_bench
-    from creditbank.cli.catalogue import PROJECT_ROOT
-
-    run_ingest_bench(
-        learners=learners,
-        completions=completions,
-        http_completions=http_completions,
-        data_dir=data_dir,
-        database_url=database_url,
-        root=PROJECT_ROOT,
-        console=console,
-    )
-
-
 from creditbank.cli.certificates import verify_certificate_command as _verify_cert  # noqa: E402
 from creditbank.cli.credits import balance as _balance  # noqa: E402  (registers the command)
-from creditbank.cli.demo import demo as _demo  # noqa: E402  (registers the command)
+from creditbank.cli.demo import demo as _demo  # noqa: E402  (the tooling's demo)
 from creditbank.cli.importer import import_completions as _import  # noqa: E402
 from creditbank.cli.reports import report as _report  # noqa: E402  (registers the command)
 

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from creditbank.bank import open_bank
-from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, console, make_settings
+from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, make_settings, out_console
 from creditbank.core.errors import InvalidInput
 from creditbank.money import reports
 
@@ -27,7 +28,7 @@ def _table(title: str, columns: tuple[str, ...]) -> Table:
     return table
 
 
-def print_report(figures: dict[str, Any]) -> None:
+def print_report(figures: dict[str, Any], console: Console) -> None:
     """Print a report (``creditbank.money.reports.report``) as rich tables."""
     program = figures["program"]
     console.print(
@@ -116,7 +117,8 @@ def report(
         figures = reports.report(bank.engine, year)
     finally:
         bank.close()
-    print_report(figures)
+    console = out_console()
+    print_report(figures, console)
     if csv_file is not None:
         try:
             csv_file.write_text(reports.to_csv(figures), encoding="utf-8", newline="")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from creditbank.access import tokens as service
 from creditbank.bank import open_bank
-from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, console, make_settings
+from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, make_settings, out_console
 from creditbank.settings import MAX_TOKEN_DAYS
 
 token_app = typer.Typer(help="Bearer tokens for organisations.", no_args_is_help=True)
@@ -45,7 +45,7 @@ def create(
         )
     finally:
         bank.close()
-    console.print(
+    out_console().print(
         f"token id {token_id} for {actor} ({role}), expires {expires:%Y-%m-%d}", highlight=False
     )
     print(token)
@@ -60,7 +60,7 @@ def revoke(token_id: str, data_dir: DataDir = None, database_url: DatabaseUrl = 
         service.revoke_token(bank.engine, token_id, datetime.now(UTC))
     finally:
         bank.close()
-    console.print(f"revoked {token_id}")
+    out_console().print(f"revoked {token_id}")
 
 
 @token_app.command("list")
@@ -90,4 +90,4 @@ def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
                 )
             )
         )
-    console.print(table)
+    out_console().print(table)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from creditbank.bank import open_bank
-from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, console, make_settings
+from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, make_settings, out_console
 from creditbank.core.keys import read_key_file
 from creditbank.credits.gateway import enable_xapi, gateway_key_path
 
@@ -42,4 +42,4 @@ def enable(
         path = gateway_key_path(bank, provider)
     finally:
         bank.close()
-    console.print(f"xAPI enabled for {provider}: gateway key {key.key_id} in {path}")
+    out_console().print(f"xAPI enabled for {provider}: gateway key {key.key_id} in {path}")

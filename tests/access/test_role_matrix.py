@@ -27,10 +27,10 @@ from creditbank.api.app import create_app
 from creditbank.api.policy import ROUTE_ROLES, authorize
 from creditbank.bank import Bank, init_bank
 from creditbank.catalogue import service as catalogue
-from creditbank.core.statements import catalogue as statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.core.entry import SignedStatement, format_time, sign_statement
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements import catalogue as statements
 from creditbank.credits.gateway import enable_xapi
 from creditbank.settings import Settings
 from tests.access.conftest import (

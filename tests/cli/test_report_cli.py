@@ -13,7 +13,7 @@ from creditbank.cli.main import app
 from creditbank.money import reports
 from creditbank.settings import Settings
 from tests.api.certflow import money_world
-from tests.conftest import FakeClock, collect_entries
+from tests.conftest import FakeClock, PrivacyScan
 
 runner = CliRunner()
 
@@ -24,7 +24,7 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_report_prints_tables_and_writes_csv(
-    tmp_path: Path, database_url: str, clock: FakeClock
+    tmp_path: Path, database_url: str, clock: FakeClock, privacy_scan: PrivacyScan
 ) -> None:
     data = tmp_path / "data"
     bank = init_bank(Settings(data_dir=data, database_url=database_url), clock=clock)
@@ -33,7 +33,7 @@ def test_report_prints_tables_and_writes_csv(
         certified = flow.certify("DAN5-2026-000001")
         flow.sign(flow.reward_payment(certified.reward(bank), "PAY-1"))
         expected = reports.report(bank.engine, 2026)
-        collect_entries(bank)
+        privacy_scan.check(bank)
     finally:
         bank.close()
     where = ("--data-dir", str(data), "--database-url", database_url)

@@ -11,10 +11,10 @@ import pytest
 
 from creditbank.access.service import open_account
 from creditbank.bank import Bank
-from creditbank.catalogue import statements
 from creditbank.catalogue.service import publish_catalogue
 from creditbank.core.entry import format_time, sign_statement
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements import catalogue as statements
 from creditbank.ledger.sequencer import Appended
 from tests.catalogue.conftest import small_catalogue
 from tests.conftest import FakeClock

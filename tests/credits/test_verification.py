@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import statements
 from creditbank.certificates.handlers import CERTIFICATE_NUMBER as HANDLER_NUMBER_PATTERN
 from creditbank.certificates.verification import certificate_bundle
 from creditbank.client import ApiError, CreditBankClient
@@ -26,6 +25,7 @@ from creditbank.core.entry import (
 )
 from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements import catalogue as statements
 from creditbank.core.tlog import merkle
 from creditbank.core.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from creditbank.core.tlog.note import note_text

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.bench.common import server
 from creditbank.core.verify import verify_receipt
 from creditbank.ledger import audit, store
 from creditbank.ledger.registry import default_handlers
+from creditbank.tooling.bench.common import server
 from tests.factories import notice, register, token_for
 
 

@@ -26,7 +26,15 @@ from creditbank.access import service as access
 from creditbank.access.service import PersonIn
 from creditbank.access.tokens import create_token
 from creditbank.bank import Bank, init_bank
-from creditbank.bench.common import (
+from creditbank.catalogue.service import publish_catalogue
+from creditbank.core.entry import SignedStatement, format_time, sign_statement
+from creditbank.core.keys import KeyPair
+from creditbank.credits import service as credit_service
+from creditbank.ledger import audit
+from creditbank.ledger.registry import default_handlers
+from creditbank.ledger.sequencer import Appended
+from creditbank.standards.catalogue import Catalogue, load_catalogue
+from creditbank.tooling.bench.common import (
     Figure,
     percentile,
     post_load,
@@ -34,17 +42,8 @@ from creditbank.bench.common import (
     server,
     throwaway_settings,
 )
-from creditbank.bench.ledger import ed25519_verify_rate
-from creditbank.catalogue.service import publish_catalogue
-from creditbank.catalogue.statements import course_recognition, course_registration
-from creditbank.core.entry import SignedStatement, format_time, sign_statement
-from creditbank.core.keys import KeyPair
-from creditbank.credits import service as credit_service
-from creditbank.ledger import audit
-from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.registry import default_handlers
-from creditbank.ledger.sequencer import Appended
-from creditbank.standards.catalogue import Catalogue, load_catalogue
+from creditbank.tooling.bench.ledger import ed25519_verify_rate
+from creditbank.tooling.factories import register, register_course
 
 BATCH = 1000
 SIGNED_AHEAD = 50  # batches signed before a timed run of append_batches
@@ -78,51 +77,22 @@ def _setup(bank: Bank, root: Path) -> KeyPair:
         ),
         bank.authority_key(),
     )
-    key = KeyPair.generate(PROVIDER)
-    bank.ledger.append(
-        sign_statement(
-            {
-                "kind": "actor.registered",
-                "actor": AUTHORITY,
-                "id": f"register-{PROVIDER}",
-                "body": {
-                    "actor_id": PROVIDER,
-                    "role": "provider",
-                    "name": "ingest benchmark provider",
-                    "public_key": base64.b64encode(key.public_key).decode(),
-                },
-            },
-            bank.authority_key(),
-        )
-    )
+    key = register(bank, PROVIDER, name="ingest benchmark provider")
     now = bank.ledger.clock()
     for course_id, unit, mode in COURSES:
-        level = int(unit.split("-")[1])
-        bank.ledger.append(
-            sign_statement(
-                course_registration(
-                    PROVIDER,
-                    course_id,
-                    title=course_id,
-                    standard_id="data-annotator",
-                    level=level,
-                    unit_code=unit,
-                    mode=mode,
-                    hours="32.0",
-                ),
-                key,
-            )
-        )
-        bank.ledger.append(
-            sign_statement(
-                course_recognition(
-                    PROVIDER,
-                    course_id,
-                    valid_from=now - timedelta(days=3650),
-                    valid_until=now + timedelta(days=3650),
-                ),
-                bank.authority_key(),
-            )
+        register_course(
+            bank,
+            PROVIDER,
+            key,
+            course_id,
+            title=course_id,
+            standard_id="data-annotator",
+            level=int(unit.split("-")[1]),
+            unit_code=unit,
+            mode=mode,
+            hours="32.0",
+            valid_from=now - timedelta(days=3650),
+            valid_until=now + timedelta(days=3650),
         )
     return key
 

@@ -3,29 +3,29 @@
 Eligible learners apply, the certifying body assesses and certifies them, the authority
 pays rewards, providers claim their subsidy parts and the authority approves (one is
 rejected) and pays them; finally one paid certificate is revoked, so its reward and
-subsidy parts become clawbacks due. Everything goes through the ledger's own rules.
+subsidy parts become clawbacks due. Everything goes through the ledger's own rules, and
+every read through the domains' services.
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from creditbank.bank import Bank
-from creditbank.certificates.handlers import resting_awards
-from creditbank.cli.common import console
-from creditbank.core.entry import sign_statement
-from creditbank.core.errors import CreditBankError
+from creditbank.certificates import service as certificates
 from creditbank.core.keys import KeyPair
-from creditbank.db import tables
-from creditbank.ledger import reads, store
+from creditbank.credits import service as credits
+from creditbank.ledger import reads
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.sequencer import Appended
+from creditbank.money import service as money
+from creditbank.tooling.factories import append_all
 
 CERTIFIER = "bj-skills-cert"
 STANDARD, LEVEL = "data-annotator", 5
@@ -38,35 +38,15 @@ class Certified:
     issued_index: int
 
 
-def append_all(bank: Bank, statements: Sequence[tuple[dict[str, Any], KeyPair]]) -> list[Appended]:
-    """Log signed statements in batches; any refusal is a bug in the demo's story."""
-    done: list[Appended] = []
-    for start in range(0, len(statements), 500):
-        chunk = statements[start : start + 500]
-        results = bank.ledger.append_many([sign_statement(s, k) for s, k in chunk])
-        for result in results:
-            if isinstance(result, CreditBankError):
-                raise result
-            done.append(result)
-    return done
-
-
-def _eligible(bank: Bank) -> list[str]:
-    e = tables.eligibility
-    with bank.engine.connect() as conn:
-        rows = conn.execute(
-            e.select()
-            .where(e.c.standard_id == STANDARD, e.c.level == LEVEL, e.c.eligible.is_(True))
-            .order_by(e.c.learner)
-        ).all()
-    return [r.learner for r in rows]
-
-
 def certify(
-    bank: Bank, keys: dict[str, KeyPair], advance: Callable[[int], None], rng: random.Random
+    bank: Bank,
+    keys: dict[str, KeyPair],
+    advance: Callable[[int], None],
+    rng: random.Random,
+    console: Console,
 ) -> list[Certified]:
     """Applications, assessments (a few fail) and certificates for the eligible."""
-    learners = _eligible(bank)
+    learners = credits.eligible_learners(bank.engine, STANDARD, LEVEL)
     futures = [
         bank.ledger.submit_operator(
             "certificate.applied",
@@ -106,8 +86,10 @@ def certify(
     statements = []
     numbers: list[tuple[str, str]] = []
     now = bank.ledger.clock()
-    with bank.engine.connect() as conn:
-        resting = {who: resting_awards(conn, who, STANDARD, LEVEL, now) for who, _, _ in assessed}
+    resting = {
+        who: certificates.certificate_awards(bank.engine, who, STANDARD, LEVEL, now)
+        for who, _, _ in assessed
+    }
     for n, (learner, application, score) in enumerate(assessed, start=1):
         number = f"BJ-DAN5-2026-{n:06d}"
         numbers.append((number, learner))
@@ -141,15 +123,20 @@ def certify(
     ]
 
 
-def _rows(bank: Bank, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-    with bank.engine.connect() as conn:
-        return store.query(conn, sql, params)
+def _parts(bank: Bank, status: money.PartStatus) -> list[tuple[int, str]]:
+    """(entitlement index, provider) of the subsidy parts in ``status``, oldest first."""
+    return [
+        (p["entitlement_index"], p["provider"])
+        for p in money.list_subsidies(bank.engine, status=status)
+    ]
 
 
-def pay_and_subsidize(bank: Bank, keys: dict[str, KeyPair], advance: Callable[[int], None]) -> None:
+def pay_and_subsidize(
+    bank: Bank, keys: dict[str, KeyPair], advance: Callable[[int], None], console: Console
+) -> None:
     """Rewards paid; subsidy parts claimed, approved (one rejected) and mostly paid."""
     authority = keys[AUTHORITY]
-    rewards = _rows(bank, "SELECT idx FROM rewards WHERE status = 'granted' ORDER BY idx")
+    rewards = [r["index"] for r in money.list_rewards(bank.engine, status="granted")]
     advance(7)
     append_all(
         bank,
@@ -163,15 +150,11 @@ def pay_and_subsidize(bank: Bank, keys: dict[str, KeyPair], advance: Callable[[i
                 },
                 authority,
             )
-            for n, (idx,) in enumerate(rewards, start=1)
+            for n, idx in enumerate(rewards, start=1)
         ],
     )
     advance(3)
-    parts = _rows(
-        bank,
-        "SELECT entitlement_index, provider FROM subsidy_parts WHERE status = 'open' "
-        "ORDER BY entitlement_index, provider",
-    )
+    parts = _parts(bank, "open")
     append_all(
         bank,
         [
@@ -220,11 +203,7 @@ def pay_and_subsidize(bank: Bank, keys: dict[str, KeyPair], advance: Callable[[i
             )
     append_all(bank, decisions)
     advance(5)
-    approved = _rows(
-        bank,
-        "SELECT entitlement_index, provider FROM subsidy_parts WHERE status = 'approved' "
-        "ORDER BY entitlement_index, provider",
-    )
+    approved = _parts(bank, "approved")
     paid = approved[: len(approved) * 9 // 10]  # the last tenth waits for the next payment run
     append_all(
         bank,
@@ -251,19 +230,27 @@ def pay_and_subsidize(bank: Bank, keys: dict[str, KeyPair], advance: Callable[[i
     )
 
 
-def revoke_one(bank: Bank, keys: dict[str, KeyPair], certified: list[Certified]) -> Certified:
-    """Revoke a certificate whose reward and subsidy were paid: both become clawbacks."""
-    paid = {
-        str(r[0])
-        for r in _rows(
-            bank,
-            "SELECT r.certificate_number FROM rewards r JOIN subsidies s "
-            "ON s.certificate_number = r.certificate_number WHERE r.status = 'paid' "
-            "AND NOT EXISTS (SELECT 1 FROM subsidy_parts p WHERE p.entitlement_index = s.idx "
-            "AND p.status <> 'paid') "
-            "AND (SELECT COUNT(*) FROM subsidy_parts p WHERE p.entitlement_index = s.idx) > 1",
-        )
+def _fully_paid(bank: Bank) -> set[str]:
+    """Certificates whose reward is paid and whose subsidy, split between more than one
+    provider, is paid in every part."""
+    rewarded = {r["certificate_number"] for r in money.list_rewards(bank.engine, status="paid")}
+    parts: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for part in money.list_subsidies(bank.engine):
+        parts[part["entitlement_index"]].append(part)
+    return {
+        split[0]["certificate_number"]
+        for split in parts.values()
+        if len(split) > 1
+        and all(p["status"] == "paid" for p in split)
+        and split[0]["certificate_number"] in rewarded
     }
+
+
+def revoke_one(
+    bank: Bank, keys: dict[str, KeyPair], certified: list[Certified], console: Console
+) -> Certified:
+    """Revoke a certificate whose reward and subsidy were paid: both become clawbacks."""
+    paid = _fully_paid(bank)
     target = next(c for c in certified if c.number in paid)
     done = append_all(
         bank,
@@ -284,8 +271,8 @@ def revoke_one(bank: Bank, keys: dict[str, KeyPair], certified: list[Certified])
     )
     kinds = Counter(reads.entry_view(bank.engine, i)["entry"]["kind"] for i in done[0].derived)
     table = Table(title=f"certificate {target.number} revoked: what the log derived")
-    table.add_column("entry kind")
-    table.add_column("count", justify="right")
+    table.add_column("entry kind", overflow="fold")
+    table.add_column("count", justify="right", overflow="fold")
     for kind, count in sorted(kinds.items()):
         table.add_row(kind, str(count))
     console.print(table)

@@ -22,7 +22,17 @@ from sqlalchemy import Engine, insert
 
 from creditbank.access.tokens import create_token
 from creditbank.bank import Bank, init_bank, open_bank
-from creditbank.bench.common import (
+from creditbank.core.entry import SignedStatement, format_time, sign_statement
+from creditbank.core.keys import KeyPair
+from creditbank.core.tlog import merkle
+from creditbank.db import tables
+from creditbank.db.engine import WRITE, make_engine
+from creditbank.db.migrate import upgrade
+from creditbank.ledger import audit, store
+from creditbank.ledger.registry import default_handlers
+from creditbank.ledger.sequencer import Appended
+from creditbank.settings import Settings
+from creditbank.tooling.bench.common import (
     Figure,
     median,
     percentile,
@@ -31,17 +41,7 @@ from creditbank.bench.common import (
     server,
     throwaway_settings,
 )
-from creditbank.core.entry import SignedStatement, format_time, sign_statement
-from creditbank.core.keys import KeyPair
-from creditbank.core.tlog import merkle
-from creditbank.db import tables
-from creditbank.db.engine import WRITE, make_engine
-from creditbank.db.migrate import upgrade
-from creditbank.ledger import audit, store
-from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.registry import default_handlers
-from creditbank.ledger.sequencer import Appended
-from creditbank.settings import Settings
+from creditbank.tooling.factories import register
 
 BATCH = 1000
 ROUNDS = 3
@@ -58,27 +58,6 @@ def ed25519_verify_rate(seconds: float = 1.0) -> float:
             public.verify(sig, message)
         count += 200
     return count / (time.perf_counter() - start)
-
-
-def _register_bench_actor(bank: Bank, actor_id: str) -> KeyPair:
-    key = KeyPair.generate(actor_id)
-    bank.ledger.append(
-        sign_statement(
-            {
-                "kind": "actor.registered",
-                "actor": AUTHORITY,
-                "id": f"register-{actor_id}",
-                "body": {
-                    "actor_id": actor_id,
-                    "role": "provider",
-                    "name": "benchmark provider",
-                    "public_key": base64.b64encode(key.public_key).decode(),
-                },
-            },
-            bank.authority_key(),
-        )
-    )
-    return key
 
 
 def _statements(actor: str, key: KeyPair, n: int, prefix: str) -> list[SignedStatement]:
@@ -201,7 +180,7 @@ def run_ledger_bench(
         bank = open_bank(settings) if existing else init_bank(settings)
         try:
             actor = f"prov-bench-{uuid.uuid4().hex[:8]}"  # a fresh provider for every run
-            key = _register_bench_actor(bank, actor)
+            key = register(bank, actor, name="benchmark provider")
             # The machine is small and noisy: every rate is the median of ROUNDS runs.
             rates = [batched_append_rate(bank, key, entries, f"b{r}") for r in range(ROUNDS)]
             rate = median(rates)

@@ -1,1 +1,0 @@
-"""Benchmarks: figures, with ratios against baselines measured in the same run."""
