@@ -4,6 +4,7 @@ per process by :func:`open_bank` and handed to the API and the CLI."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -20,10 +21,11 @@ from creditbank.core.tlog.note import is_valid_name
 from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
+from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
+from creditbank.registry import default_handlers
 from creditbank.settings import Settings
 
 
@@ -155,3 +157,22 @@ def init_bank(
         if not isinstance(result, Appended):
             raise result
     return bank
+
+
+def audit_bank(
+    bank: Bank, progress: Callable[[int, int], None] | None = None
+) -> audit_mod.AuditReport:
+    """Audit an open bank's whole log with its own key, origin and rules; ``progress``
+    gets (entries checked, entries in the log), for a bar with an end."""
+    with bank.engine.connect() as conn:
+        total = store.tree_size(conn)
+    if progress is None:
+        return audit_mod.audit(bank.engine, bank.verifier_key, bank.origin, default_handlers())
+    progress(0, total)
+    return audit_mod.audit(
+        bank.engine,
+        bank.verifier_key,
+        bank.origin,
+        default_handlers(),
+        progress=lambda done: progress(done, total),
+    )

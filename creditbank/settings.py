@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-MAX_TOKEN_DAYS = 3650
+from creditbank.access.tokens import MAX_TOKEN_DAYS
+
 """The longest an organisation's bearer token may live (ten years): a lifetime is a
 deliberate choice, not an accident of a typo or a huge number."""
 

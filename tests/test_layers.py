@@ -32,6 +32,8 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module)
+            if node.module == "creditbank":  # `from creditbank import bank` names a module
+                found.update(f"creditbank.{alias.name}" for alias in node.names)
     return found
 
 
@@ -87,6 +89,8 @@ def _imported_names(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module)
+            if node.module == "creditbank":  # `from creditbank import bank` names a module
+                found.update(f"creditbank.{alias.name}" for alias in node.names)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
@@ -122,3 +126,25 @@ def test_the_client_sdk_depends_only_on_the_core() -> None:
     ]
     assert own == []
     assert [m for m in loaded if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "fastapi")] == []
+
+
+ROOT = ("creditbank.bank", "creditbank.registry", "creditbank.settings")
+"""The composition root: it wires the domains together, so none of them may import it."""
+SHELL = ("api", "cli", "tooling")
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for p in PACKAGE.rglob("*.py")
+        if p.relative_to(PACKAGE).parts[0] not in SHELL
+        and p.name not in ("bank.py", "registry.py", "settings.py", "__main__.py")
+    ),
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_nothing_below_the_shell_imports_the_composition_root(path: Path) -> None:
+    bad = sorted(
+        name for name in _imports(path) if any(name == r or name.startswith(r + ".") for r in ROOT)
+    )
+    assert bad == [], f"{path.relative_to(PACKAGE.parent)} imports {bad}"

@@ -30,7 +30,6 @@ from creditbank.access.vault import (
     seal,
     unseal,
 )
-from creditbank.bank import Bank
 from creditbank.core.accounts import check_account_number, new_account_number
 from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
@@ -38,7 +37,7 @@ from creditbank.db import tables
 from creditbank.db.engine import WRITE
 from creditbank.ledger import store
 from creditbank.ledger.sequencer import Appended
-from creditbank.settings import Settings
+from creditbank.ports import BankServices, ServiceSettings
 
 log = logging.getLogger("creditbank.auth")
 
@@ -51,7 +50,7 @@ IdType = Literal[
 
 
 def _count_failure(
-    conn: Connection, settings: Settings, account: str, failed_attempts: int, now: datetime
+    conn: Connection, settings: ServiceSettings, account: str, failed_attempts: int, now: datetime
 ) -> bool:
     """Count a wrong secret (password, or ID number at activation) against the account;
     the ``login_max_failures``-th in a row locks it for ``login_lock_minutes`` and starts
@@ -70,7 +69,7 @@ def _count_failure(
     return locked is not None
 
 
-def login(bank: Bank, account: str, password: str, now: datetime) -> tuple[str, datetime]:
+def login(bank: BankServices, account: str, password: str, now: datetime) -> tuple[str, datetime]:
     """Password login for learners (OAuth2 password flow). After ``login_max_failures``
     consecutive failures the account is locked for ``login_lock_minutes``. A closed or
     erased account gets the same refusal as an unknown one. Every attempt costs one
@@ -151,7 +150,7 @@ def _id_matches(conn: Connection, master: MasterKey, account: str, id_number: st
 
 
 def activate(
-    bank: Bank, account: str, code: str, id_number: str, password: str, now: datetime
+    bank: BankServices, account: str, code: str, id_number: str, password: str, now: datetime
 ) -> None:
     """Set a learner's password with the one-time activation code given at opening and
     the learner's national ID number, so that the code alone (which the opener, maybe a
@@ -287,7 +286,7 @@ def _unused_account(engine: Engine) -> str:
 
 
 def _submit_opening(
-    bank: Bank, person: PersonIn, opened_by: str, now: datetime, taken: set[str]
+    bank: BankServices, person: PersonIn, opened_by: str, now: datetime, taken: set[str]
 ) -> tuple[str, str, Future[Appended]]:
     person = person.checked()
     master = bank.master_key
@@ -309,14 +308,20 @@ def _submit_opening(
     return account, code, future
 
 
-def open_account(bank: Bank, person: PersonIn, opened_by: str, now: datetime) -> OpenedAccount:
+def open_account(
+    bank: BankServices, person: PersonIn, opened_by: str, now: datetime
+) -> OpenedAccount:
     """Open an account: seal the personal data, log ``account.opened`` (number only)."""
     account, code, future = _submit_opening(bank, person, opened_by, now, set())
     return OpenedAccount(account, code, future.result(timeout=60))
 
 
 def open_accounts(
-    bank: Bank, people: Iterable[PersonIn], opened_by: str, now: datetime, window: int = 2000
+    bank: BankServices,
+    people: Iterable[PersonIn],
+    opened_by: str,
+    now: datetime,
+    window: int = 2000,
 ) -> list[OpenedAccount]:
     """Open many accounts, up to ``window`` in flight at once, so group commit batches them
     (bulk enrolment and benchmarks). Each is exactly what ``open_account`` does."""
@@ -337,7 +342,7 @@ def open_accounts(
     return opened
 
 
-def lookup_account(bank: Bank, id_type: IdType, id_number: str) -> str:
+def lookup_account(bank: BankServices, id_type: IdType, id_number: str) -> str:
     """The account of the learner with this national ID, found by its HMAC."""
     v = tables.learner_vault
     digest = bank.master_key.lookup_hash(id_type, id_number)
@@ -363,7 +368,7 @@ def account_view(engine: Engine, account: str) -> dict[str, Any]:
     }
 
 
-def export_account(bank: Bank, account: str) -> dict[str, Any]:
+def export_account(bank: BankServices, account: str) -> dict[str, Any]:
     """Everything held about a learner: personal data (unless erased), credentials
     metadata, tokens, and every ledger entry that concerns them."""
     view = account_view(bank.engine, account)
@@ -441,7 +446,7 @@ class _ShredPersonalData:
 
 
 def erase_account(
-    bank: Bank, account: str, requested_by: Literal["learner", "authority"], now: datetime
+    bank: BankServices, account: str, requested_by: Literal["learner", "authority"], now: datetime
 ) -> Appended:
     """Crypto-shred a learner's personal data and log ``account.erased``."""
     check_account_number(account)
@@ -473,7 +478,9 @@ class _EndSessions:
         )
 
 
-def close_account(bank: Bank, account: str, closed_by: str, reason: str, now: datetime) -> Appended:
+def close_account(
+    bank: BankServices, account: str, closed_by: str, reason: str, now: datetime
+) -> Appended:
     """Log ``account.closed``: completions for the account are refused from then on, its
     learner's tokens are revoked and login is refused (the password is kept: closure is
     not erasure)."""

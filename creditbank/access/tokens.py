@@ -20,12 +20,14 @@ from creditbank.access.secrets import new_token, token_hash
 from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import InvalidInput, NotFound, Unauthenticated
 from creditbank.db import tables
-from creditbank.settings import MAX_TOKEN_DAYS
 
 log = logging.getLogger("creditbank.auth")
 
 Role = Literal["authority", "provider", "certifier", "learner"]
 
+
+MAX_TOKEN_DAYS = 3650
+"""The longest an organisation token may live (ten years)."""
 
 @dataclass(frozen=True)
 class Principal:

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from creditbank.bank import init_bank, open_bank
+from creditbank.bank import audit_bank, init_bank, open_bank
 from creditbank.cli.bench import bench_app
 from creditbank.cli.catalogue import course_app, standards_app
 from creditbank.cli.common import (
@@ -25,7 +25,7 @@ from creditbank.cli.common import (
 from creditbank.cli.tokens import token_app
 from creditbank.cli.xapi import xapi_app
 from creditbank.ledger import audit as audit_mod
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 
 app = typer.Typer(
     help="creditbank: a vocational credit bank on a signed, append-only, verifiable ledger.",
@@ -168,7 +168,7 @@ def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     try:
         with _progress() as progress:
             task = progress.add_task("auditing", total=None)
-            report = audit_mod.audit_bank(
+            report = audit_bank(
                 bank, lambda done, total: progress.update(task, completed=done, total=total)
             )
     finally:

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from creditbank.access import tokens as service
+from creditbank.access.tokens import MAX_TOKEN_DAYS
 from creditbank.bank import open_bank
 from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, make_settings, out_console
-from creditbank.settings import MAX_TOKEN_DAYS
 
 token_app = typer.Typer(help="Bearer tokens for organisations.", no_args_is_help=True)
 

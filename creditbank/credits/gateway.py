@@ -14,17 +14,17 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from creditbank.bank import Bank
 from creditbank.core.entry import sign_statement
 from creditbank.core.errors import Forbidden, NotFound
 from creditbank.core.keys import KeyPair, read_key_file, write_key_file
+from creditbank.ports import BankServices
 
 
-def gateway_key_path(bank: Bank, provider: str) -> Path:
+def gateway_key_path(bank: BankServices, provider: str) -> Path:
     return bank.settings.keys_dir / "xapi" / f"{provider}.key"
 
 
-def enable_xapi(bank: Bank, provider_key: KeyPair) -> KeyPair:
+def enable_xapi(bank: BankServices, provider_key: KeyPair) -> KeyPair:
     """Create the gateway key of the provider ``provider_key`` belongs to and register it,
     signed by that provider (once; the file is never replaced)."""
     provider = provider_key.name
@@ -53,7 +53,7 @@ def enable_xapi(bank: Bank, provider_key: KeyPair) -> KeyPair:
     return key
 
 
-def gateway_key(bank: Bank, provider: str) -> KeyPair:
+def gateway_key(bank: BankServices, provider: str) -> KeyPair:
     path = gateway_key_path(bank, provider)
     if not path.exists():
         raise Forbidden(

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 
@@ -27,11 +27,7 @@ from creditbank.db.migrate import upgrade
 from creditbank.db.tables import projection_tables
 from creditbank.ledger import store
 from creditbank.ledger.kinds import KindHandler
-from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.replay import Replayer, ReplayFinding
-
-if TYPE_CHECKING:
-    from creditbank.bank import Bank
 
 Progress = Callable[[int], None]
 # One consistent snapshot for the whole audit while appends go on (SQLite's WAL readers
@@ -239,20 +235,3 @@ def rebuild(
         except ReplayFinding as f:
             raise VerificationError(str(f)) from f
     return count
-
-
-def audit_bank(bank: Bank, progress: Callable[[int, int], None] | None = None) -> AuditReport:
-    """Audit an open bank's whole log with its own key, origin and rules; ``progress``
-    gets (entries checked, entries in the log), for a bar with an end."""
-    with bank.engine.connect() as conn:
-        total = store.tree_size(conn)
-    if progress is None:
-        return audit(bank.engine, bank.verifier_key, bank.origin, default_handlers())
-    progress(0, total)
-    return audit(
-        bank.engine,
-        bank.verifier_key,
-        bank.origin,
-        default_handlers(),
-        progress=lambda done: progress(done, total),
-    )

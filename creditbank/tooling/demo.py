@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from creditbank.access.service import PersonIn, open_accounts
-from creditbank.bank import Bank, init_bank
+from creditbank.bank import Bank, audit_bank, init_bank
 from creditbank.catalogue.service import list_courses, publish_catalogue
 from creditbank.certificates.verification import certificate_bundle
 from creditbank.cli.reports import print_report
@@ -27,7 +27,6 @@ from creditbank.core.standards.model import format_credits, parse_credits
 from creditbank.core.verify import verify_receipt
 from creditbank.core.verify.certificate import verify_certificate
 from creditbank.credits import service as credit_service
-from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import reads
 from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.sequencer import Appended
@@ -459,7 +458,7 @@ def run_demo(data_dir: Path, *, root: Path, console: Console) -> bool:
         console.print(f"report written to {csv_path}")
         console.rule("verification")
         _verify(bank, data_dir, award_index, revoked, certified, console)
-        report = audit_mod.audit_bank(bank)
+        report = audit_bank(bank)
         if not report.ok:
             console.print(f"audit FAILED: {report.problem}")
             return False

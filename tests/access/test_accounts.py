@@ -19,7 +19,7 @@ from creditbank.core.verify import verify_receipt
 from creditbank.db import tables
 from creditbank.db.tables import projection_tables
 from creditbank.ledger import audit
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from tests.access.conftest import (
     PASSWORD,
     Orgs,

@@ -35,7 +35,7 @@ from creditbank.core.errors import (
 from creditbank.core.keys import KeyPair
 from creditbank.db import tables
 from creditbank.ledger import audit
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.settings import Settings
 from tests.access.conftest import (
     PASSWORD,

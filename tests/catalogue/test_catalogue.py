@@ -22,7 +22,7 @@ from creditbank.core.errors import (
 from creditbank.core.keys import KeyPair
 from creditbank.core.standards.model import content_hash
 from creditbank.ledger import audit, store
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.standards.catalogue import Catalogue
 from tests.catalogue.conftest import CATALOGUE, small_catalogue
 from tests.conftest import FakeClock

@@ -20,7 +20,7 @@ from creditbank.core.errors import (
 from creditbank.core.keys import KeyPair
 from creditbank.db import tables
 from creditbank.ledger import audit
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from tests.credits.conftest import World
 from tests.credits.test_engine import entry, size
 from tests.factories import b64

@@ -20,7 +20,7 @@ from creditbank.core.errors import (
 )
 from creditbank.db import tables
 from creditbank.ledger import audit, store
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from tests.credits.conftest import World
 

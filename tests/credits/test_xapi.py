@@ -13,7 +13,7 @@ from creditbank.core.verify import verify_receipt
 from creditbank.credits.gateway import enable_xapi
 from creditbank.credits.xapi import to_completion
 from creditbank.ledger import audit
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from tests.credits.conftest import World
 from tests.credits.test_engine import entry, size
 from tests.factories import token_for

@@ -21,7 +21,7 @@ from creditbank.core.keys import KeyPair
 from creditbank.core.verify import author_key_id
 from creditbank.ledger import authors, store
 from creditbank.ledger.audit import audit
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from tests.access.conftest import problem
 from tests.api.conftest import ASGIClient

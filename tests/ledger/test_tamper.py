@@ -20,7 +20,7 @@ from creditbank.core.keys import KeyPair
 from creditbank.core.tlog import merkle
 from creditbank.core.tlog.checkpoint import Checkpoint, sign_checkpoint
 from creditbank.ledger.audit import AuditReport, audit
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
 from tests.factories import notice, register
 

@@ -11,7 +11,7 @@ import pytest
 from creditbank.bank import Bank
 from creditbank.core.verify import verify_receipt
 from creditbank.ledger import audit, store
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.tooling.bench.common import server
 from tests.factories import notice, register, token_for
 

@@ -23,7 +23,7 @@ from creditbank.core.errors import CreditBankError
 from creditbank.core.statements import catalogue as statements
 from creditbank.db import tables
 from creditbank.ledger import audit, store
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.settings import Settings
 from tests.catalogue.conftest import CATALOGUE
 from tests.factories import register

@@ -26,7 +26,7 @@ from creditbank.core.errors import (
     RuleViolation,
 )
 from creditbank.ledger import audit, store
-from creditbank.ledger.registry import default_handlers
+from creditbank.registry import default_handlers
 from creditbank.settings import Settings
 from tests.catalogue.conftest import CATALOGUE
 from tests.money.conftest import CAP, NEW_YEAR_2027, P2026, P2027, Certified, Money

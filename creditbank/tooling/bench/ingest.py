@@ -31,8 +31,8 @@ from creditbank.core.entry import SignedStatement, format_time, sign_statement
 from creditbank.core.keys import KeyPair
 from creditbank.credits import service as credit_service
 from creditbank.ledger import audit
-from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.registry import default_handlers
 from creditbank.standards.catalogue import Catalogue, load_catalogue
 from creditbank.tooling.bench.common import (
     Figure,

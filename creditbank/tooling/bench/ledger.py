@@ -29,8 +29,8 @@ from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
 from creditbank.ledger import audit, store
-from creditbank.ledger.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.registry import default_handlers
 from creditbank.settings import Settings
 from creditbank.tooling.bench.common import (
     Figure,
