@@ -2,63 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
 
-from creditbank.access import service
-from creditbank.access.service import IdType, PersonIn
-from creditbank.access.tokens import revoke_token
+from creditbank.access import service, sessions
+from creditbank.access.service import PersonIn
 from creditbank.api.deps import BankDep
 from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.schemas.access import (
+    AccountExport,
+    AccountFound,
+    AccountLoggedOut,
+    AccountPublic,
+    ActivateIn,
+    ClosureIn,
+    LookupIn,
+    MePublic,
+    OpenedOut,
+    TokenOut,
+)
 from creditbank.core.accounts import check_account_number
 
 router = APIRouter(prefix="/v1", tags=["access"])
 
 
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth2 token type, not a secret)
-    expires_in: int
-
-
-class ActivateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    account: str
-    activation_code: str = Field(min_length=1, max_length=64)
-    id_number: str = Field(
-        min_length=5,
-        max_length=32,
-        description="The learner's national ID number, as given when the account was opened: "
-        "the activation code alone does not set a password.",
-    )
-    password: str = Field(min_length=1, max_length=200)
-
-
-class LookupIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id_type: IdType
-    id_number: str = Field(min_length=5, max_length=32)
-
-
-class OpenedOut(BaseModel):
-    account: str
-    activation_code: str = Field(description="One-time code the learner uses to set a password.")
-    index: int
-    receipt: str
-
-
-class ClosureIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(min_length=1, max_length=500)
-
-
-@router.post("/auth/token", response_model=TokenOut)
+@router.post("/auth/token")
 async def login(
     bank: BankDep,
     username: Annotated[str, Form(description="The learner's account number.")],
@@ -89,24 +59,18 @@ async def activate(payload: ActivateIn, bank: BankDep) -> None:
 @router.post("/auth/logout", status_code=204)
 async def logout(bank: BankDep, principal: PrincipalDep) -> None:
     """Revoke the token this request carries."""
-    who = signed_in(principal)
-    await run_in_threadpool(revoke_token, bank.engine, who.token_id, bank.ledger.clock())
-    bank.tokens.evict(who.token_id)
+    token_id = signed_in(principal).token_id
+    await run_in_threadpool(sessions.log_out, bank, token_id, bank.ledger.clock())
 
 
 @router.get("/me")
-def me(principal: PrincipalDep) -> dict[str, Any]:
+def me(principal: PrincipalDep) -> MePublic:
     """Who the bearer token says you are."""
     who = signed_in(principal)
-    return {
-        "role": who.role,
-        "actor": who.actor_id,
-        "account": who.account,
-        "token_id": who.token_id,
-    }
+    return MePublic(role=who.role, actor=who.actor_id, account=who.account, token_id=who.token_id)
 
 
-@router.post("/learners", status_code=201, response_model=OpenedOut)
+@router.post("/learners", status_code=201)
 def open_account(person: PersonIn, bank: BankDep, principal: PrincipalDep) -> OpenedOut:
     """Open a learner account (authority, or a provider on the learner's behalf). The
     personal data is sealed off the ledger; the ledger logs the account number only."""
@@ -122,44 +86,42 @@ def open_account(person: PersonIn, bank: BankDep, principal: PrincipalDep) -> Op
 
 
 @router.post("/learners/lookup")
-def lookup(payload: LookupIn, bank: BankDep) -> dict[str, str]:
+def lookup(payload: LookupIn, bank: BankDep) -> AccountFound:
     """Find a learner's account by national ID (matched through its HMAC)."""
-    return {"account": service.lookup_account(bank, payload.id_type, payload.id_number)}
+    return AccountFound(account=service.lookup_account(bank, payload.id_type, payload.id_number))
 
 
 @router.get("/learners/{account}")
-def account(account: str, bank: BankDep) -> dict[str, Any]:
+def account(account: str, bank: BankDep) -> AccountPublic:
     """An account's status (learners: their own only)."""
-    return service.account_view(bank.engine, account)
+    return AccountPublic.model_validate(service.account_view(bank.engine, account))
 
 
 @router.get("/learners/{account}/export")
-def export(account: str, bank: BankDep) -> dict[str, Any]:
+def export(account: str, bank: BankDep) -> AccountExport:
     """Everything the bank holds about a learner, as JSON."""
-    return service.export_account(bank, account)
+    return AccountExport.model_validate(service.export_account(bank, account))
 
 
 @router.post("/learners/{account}/erasure")
-def erase(account: str, bank: BankDep, principal: PrincipalDep) -> dict[str, Any]:
+def erase(account: str, bank: BankDep, principal: PrincipalDep) -> AccountLoggedOut:
     """Destroy the learner's personal data (its key); the ledger logs ``account.erased``."""
     who = signed_in(principal)
     requested_by: Literal["learner", "authority"] = (
         "learner" if who.role == "learner" else "authority"
     )
-    appended = service.erase_account(bank, account, requested_by, bank.ledger.clock())
-    bank.tokens.evict_account(account)  # the erasure revoked them: stop trusting them now
-    return {"account": account, "index": appended.index, "receipt": appended.receipt}
+    appended = sessions.erase_account(bank, account, requested_by, bank.ledger.clock())
+    return AccountLoggedOut(account=account, index=appended.index, receipt=appended.receipt)
 
 
 @router.post("/learners/{account}/closure")
 def close(
     account: str, payload: ClosureIn, bank: BankDep, principal: PrincipalDep
-) -> dict[str, Any]:
+) -> AccountLoggedOut:
     """Close an account: completions for it are refused from then on, the learner's
     tokens are revoked and login is refused."""
     who = signed_in(principal)
-    appended = service.close_account(
+    appended = sessions.close_account(
         bank, account, who.actor_id or "authority", payload.reason, bank.ledger.clock()
     )
-    bank.tokens.evict_account(account)  # the closure revoked them: stop trusting them now
-    return {"account": account, "index": appended.index, "receipt": appended.receipt}
+    return AccountLoggedOut(account=account, index=appended.index, receipt=appended.receipt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -12,9 +13,20 @@ from creditbank.api import access, catalogue, credits, ledger, tlog, verificatio
 from creditbank.api import certificates as certificates_api
 from creditbank.api import money as money_api
 from creditbank.api.limits import BodyGuard
+from creditbank.api.openapi import document_problems
 from creditbank.api.policy import authorize
 from creditbank.api.problems import install_problem_handlers
 from creditbank.bank import Bank
+
+
+class BankAPI(FastAPI):
+    """FastAPI with the bank's OpenAPI document: every route's problem responses and
+    security derived from the role table (creditbank.api.openapi), built once."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = document_problems(super().openapi())
+        return self.openapi_schema
 
 
 def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
@@ -26,7 +38,7 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
         if close_bank:
             bank.close()
 
-    app = FastAPI(
+    app = BankAPI(
         title="creditbank",
         version=__version__,
         summary="A vocational credit bank on a signed, append-only, verifiable ledger.",

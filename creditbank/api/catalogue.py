@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from creditbank.access.tokens import Principal
+from creditbank.api.appended import REPOSTED, appended_response
 from creditbank.api.deps import BankDep
-from creditbank.api.ledger import StatementIn, appended_response
-from creditbank.api.policy import PrincipalDep, require_author
+from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.schemas.catalogue import (
+    CoursePublic,
+    ProgramPublic,
+    StandardPublic,
+    StandardSummaryPublic,
+)
+from creditbank.api.schemas.ledger import AppendedOut, StatementIn
 from creditbank.catalogue import service
-from creditbank.core.errors import InvalidInput
 from creditbank.core.standards.model import Area
+from creditbank.ledger import service as ledger_service
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
-
-
-async def append_kind(
-    bank: BankDep, principal: Principal | None, payload: StatementIn, kind: str
-) -> JSONResponse:
-    """Log a signed statement that must be of ``kind`` (a route per kind of write)."""
-    require_author(principal, payload.statement)
-    if payload.statement.get("kind") != kind:
-        raise InvalidInput(f"this endpoint takes {kind} statements", field="statement.kind")
-    return appended_response(await bank.ledger.append_async(payload.to_signed()))
 
 
 @router.get("/standards")
@@ -36,40 +32,52 @@ def list_standards(
     ] = None,
     level: Annotated[int | None, Query(ge=1, le=5)] = None,
     area: Annotated[Area | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> list[StandardSummaryPublic]:
     """The published standards (newest version of each), filtered."""
-    return service.list_standards(bank.engine, occupation=occupation, level=level, area=area)
+    found = service.list_standards(bank.engine, occupation=occupation, level=level, area=area)
+    return [StandardSummaryPublic.model_validate(s) for s in found]
 
 
 @router.get("/standards/{standard_id}")
-def get_standard(standard_id: str, bank: BankDep) -> dict[str, Any]:
+def get_standard(standard_id: str, bank: BankDep) -> StandardPublic:
     """One standard in full (newest published version) and its version history."""
-    return service.get_standard(bank.engine, standard_id)
+    return StandardPublic.model_validate(service.get_standard(bank.engine, standard_id))
 
 
 @router.get("/programs")
-def list_programs(bank: BankDep) -> list[dict[str, Any]]:
+def list_programs(bank: BankDep) -> list[ProgramPublic]:
     """The published programs: rewards, subsidies, budgets and targets per year."""
-    return service.list_programs(bank.engine)
+    return [ProgramPublic.model_validate(p) for p in service.list_programs(bank.engine)]
 
 
-@router.post("/courses", status_code=201)
+@router.post("/courses", status_code=201, response_model=AppendedOut, responses=REPOSTED)
 async def register_course(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """A provider registers a course (a signed ``course.registered`` statement)."""
-    return await append_kind(bank, principal, payload, "course.registered")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="course.registered"
+        )
+    )
 
 
-@router.post("/courses/recognitions", status_code=201)
+@router.post(
+    "/courses/recognitions", status_code=201, response_model=AppendedOut, responses=REPOSTED
+)
 async def recognize_course(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """The authority recognizes a course (a signed ``course.recognized`` statement)."""
-    return await append_kind(bank, principal, payload, "course.recognized")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="course.recognized"
+        )
+    )
 
 
 @router.get("/providers/{provider}/courses")
-def provider_courses(provider: str, bank: BankDep) -> list[dict[str, Any]]:
+def provider_courses(provider: str, bank: BankDep) -> list[CoursePublic]:
     """A provider's courses with their recognition status now."""
-    return service.list_courses(bank.engine, provider, bank.ledger.clock())
+    found = service.list_courses(bank.engine, provider, bank.ledger.clock())
+    return [CoursePublic.model_validate(c) for c in found]

@@ -3,23 +3,29 @@ record the assessment, issue and revoke; anyone reads a certificate by its numbe
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator
 
-from creditbank.api.catalogue import append_kind
+from creditbank.api.appended import REPOSTED, appended_response
 from creditbank.api.deps import BankDep
-from creditbank.api.ledger import StatementIn, appended_response
 from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.schemas.certificates import (
+    ApplicationIn,
+    ApplicationPublic,
+    ApplicationRecordPublic,
+    CertificatePublic,
+)
+from creditbank.api.schemas.ledger import AppendedOut, StatementIn
 from creditbank.certificates import service
+from creditbank.certificates.filing import file_application
 from creditbank.certificates.service import ApplicationStatus
 from creditbank.core.accounts import check_account_number
-from creditbank.core.errors import CreditBankError, InvalidInput
+from creditbank.core.errors import InvalidInput
+from creditbank.ledger import service as ledger_service
 
 router = APIRouter(prefix="/v1", tags=["certificates"])
 
@@ -37,27 +43,13 @@ CheckedAccountPath = Annotated[
     str, Path(description="The learner's account number."), AfterValidator(_account_number)
 ]
 
-# Refusals of the operator statement name its body's fields; the request names them so.
-_REQUEST_FIELD = {"statement.body.learner": "account"}
 
-
-class ApplicationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    standard_id: str = Field(min_length=1, max_length=64, description="The standard's id.")
-    level: StrictInt = Field(ge=1, le=5, description="The level applied for (5 ... 1).")
-
-
-def _request_field(field: str | None) -> str | None:
-    if field is None:
-        return None
-    if field in _REQUEST_FIELD:
-        return _REQUEST_FIELD[field]
-    prefix = "statement.body."
-    return field[len(prefix) :] if field.startswith(prefix) else field
-
-
-@router.post("/learners/{account}/applications", status_code=201)
+@router.post(
+    "/learners/{account}/applications",
+    status_code=201,
+    response_model=AppendedOut,
+    responses=REPOSTED,
+)
 async def apply(
     account: CheckedAccountPath, payload: ApplicationIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
@@ -66,20 +58,16 @@ async def apply(
     eligible now, holds no active certificate for the level and has no open application
     for it."""
     signed_in(principal)
-    body = {"learner": account, "standard_id": payload.standard_id, "level": payload.level}
-    future = bank.ledger.submit_operator("certificate.applied", f"apply:{uuid.uuid4()}", body)
-    try:
-        appended = await asyncio.wrap_future(future)
-    except CreditBankError as exc:
-        exc.field = _request_field(exc.field)
-        raise
-    return appended_response(appended)
+    return appended_response(
+        await file_application(bank.ledger, account, payload.standard_id, payload.level)
+    )
 
 
 @router.get("/learners/{account}/applications")
-def learner_applications(account: AccountPath, bank: BankDep) -> list[dict[str, Any]]:
+def learner_applications(account: AccountPath, bank: BankDep) -> list[ApplicationPublic]:
     """The learner's applications with their status (pending, assessed, failed, issued)."""
-    return service.learner_applications(bank.engine, account)
+    found = service.learner_applications(bank.engine, account)
+    return [ApplicationPublic.model_validate(a) for a in found]
 
 
 @router.get("/applications")
@@ -87,62 +75,78 @@ def list_applications(
     bank: BankDep,
     principal: PrincipalDep,
     status: Annotated[ApplicationStatus | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> list[ApplicationPublic]:
     """Applications: a certifying body sees those for the standards it is accredited
     for; the authority sees all."""
     who = signed_in(principal)
     certifier = who.actor_id if who.role == "certifier" else None
-    return service.list_applications(bank.engine, certifier=certifier, status=status)
+    found = service.list_applications(bank.engine, certifier=certifier, status=status)
+    return [ApplicationPublic.model_validate(a) for a in found]
 
 
 @router.get("/applications/{index}")
 async def get_application(
     index: Annotated[int, Path(ge=0, le=2**62)], bank: BankDep, principal: PrincipalDep
-) -> dict[str, Any]:
+) -> ApplicationRecordPublic:
     """One application and the learner's record for that standard level only: progress
     now, the awards in the level's units with their completions, each with a receipt."""
     who = signed_in(principal)
     certifier = who.actor_id if who.role == "certifier" else None
-    return await run_in_threadpool(
+    record = await run_in_threadpool(
         service.application_record,
         bank.engine,
         index,
         bank.ledger.clock(),
         certifier=certifier,
     )
+    return ApplicationRecordPublic.model_validate(record)
 
 
-@router.post("/assessments", status_code=201)
+@router.post("/assessments", status_code=201, response_model=AppendedOut, responses=REPOSTED)
 async def record_assessment(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """A certifying body records its assessment of a pending application (signed
     ``assessment.recorded``: passed or failed)."""
-    return await append_kind(bank, principal, payload, "assessment.recorded")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="assessment.recorded"
+        )
+    )
 
 
-@router.post("/certificates", status_code=201)
+@router.post("/certificates", status_code=201, response_model=AppendedOut, responses=REPOSTED)
 async def issue_certificate(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """A certifying body issues a certificate (signed ``certificate.issued``); the log
     derives the learner's reward and the providers' subsidy."""
-    return await append_kind(bank, principal, payload, "certificate.issued")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="certificate.issued"
+        )
+    )
 
 
-@router.post("/certificates/revocations", status_code=201)
+@router.post(
+    "/certificates/revocations", status_code=201, response_model=AppendedOut, responses=REPOSTED
+)
 async def revoke_certificate(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """The issuing body or the authority revokes a certificate (signed
     ``certificate.revoked``); unpaid money is cancelled, paid money becomes due back."""
-    return await append_kind(bank, principal, payload, "certificate.revoked")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="certificate.revoked"
+        )
+    )
 
 
 @router.get("/certificates/{number}")
 def get_certificate(
     number: Annotated[str, Path(min_length=1, max_length=48)], bank: BankDep
-) -> dict[str, Any]:
+) -> CertificatePublic:
     """A certificate, publicly: number, learner account (a pseudonym), standard, level,
     issuer, issuance, and whether it is active or revoked (with the reason)."""
-    return service.certificate_view(bank.engine, number)
+    return CertificatePublic.model_validate(service.certificate_view(bank.engine, number))

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import base64
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import JSONResponse, PlainTextResponse
 
+from creditbank.api.appended import REPOSTED, appended_response
 from creditbank.api.deps import BankDep
-from creditbank.api.policy import PrincipalDep, require_author
-from creditbank.core.entry import SignedStatement, decode_signature
+from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.schemas.ledger import (
+    AppendedOut,
+    ConsistencyPublic,
+    EntryPublic,
+    InclusionPublic,
+    StatementIn,
+)
 from creditbank.core.tlog.receipt import RECEIPT_EXTENSION
 from creditbank.ledger import reads
-from creditbank.ledger.sequencer import Appended
+from creditbank.ledger import service as ledger_service
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -22,79 +27,37 @@ NonNegative = Annotated[int, Query(ge=0, le=2**62)]
 Index = Annotated[int, Path(ge=0, le=2**62)]
 
 
-class StatementIn(BaseModel):
-    """A signed statement: the author's Ed25519 signature over the statement's RFC 8785
-    bytes, by the key named ``key_id``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    statement: dict[str, Any]
-    key_id: str = Field(min_length=1, max_length=64)
-    signature: str = Field(description="base64 Ed25519 signature")
-
-    def to_signed(self) -> SignedStatement:
-        return SignedStatement(self.statement, self.key_id, decode_signature(self.signature))
-
-
-class AppendedOut(BaseModel):
-    index: int
-    duplicate: bool
-    entry: str = Field(description="the entry's canonical bytes, base64")
-    receipt: str = Field(description="C2SP tlog-proof receipt")
-    derived: list[int]
-
-    @classmethod
-    def of(cls, a: Appended) -> AppendedOut:
-        return cls(
-            index=a.index,
-            duplicate=a.duplicate,
-            entry=base64.b64encode(a.entry).decode(),
-            receipt=a.receipt,
-            derived=list(a.derived),
-        )
-
-
-def appended_response(a: Appended) -> JSONResponse:
-    """201 for a new entry, 200 with the original receipt for an idempotent re-post."""
-    return JSONResponse(
-        AppendedOut.of(a).model_dump(),
-        status_code=status.HTTP_200_OK if a.duplicate else status.HTTP_201_CREATED,
-    )
-
-
-@router.get("/key", response_class=Response)
-def verifier_key(bank: BankDep) -> Response:
+@router.get("/key", response_class=PlainTextResponse)
+def verifier_key(bank: BankDep) -> PlainTextResponse:
     """The log's C2SP signed-note verifier key string."""
-    return Response(bank.verifier_key + "\n", media_type="text/plain; charset=utf-8")
+    return PlainTextResponse(bank.verifier_key + "\n")
 
 
 @router.post(
     "/entries",
     status_code=status.HTTP_201_CREATED,
     response_model=AppendedOut,
-    responses={200: {"model": AppendedOut, "description": "idempotent re-post"}},
+    responses=REPOSTED,
 )
 async def append_statement(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """Log a signed statement; answers with its receipt once it is durable and checkpointed."""
-    require_author(principal, payload.statement)
-    return appended_response(await bank.ledger.append_async(payload.to_signed()))
+    author = signed_in(principal).actor_id
+    return appended_response(await ledger_service.append(bank.ledger, payload, author=author))
 
 
 @router.get("/entries/{index}")
-def get_entry(index: Index, bank: BankDep) -> dict[str, Any]:
+def get_entry(index: Index, bank: BankDep) -> EntryPublic:
     """An entry, its canonical bytes (base64), its leaf hash and its inclusion proof."""
-    return reads.entry_view(bank.engine, index)
+    return EntryPublic.model_validate(reads.entry_view(bank.engine, index))
 
 
-@router.get("/entries/{index}/receipt", response_class=Response)
-def get_receipt(index: Index, bank: BankDep) -> Response:
+@router.get("/entries/{index}/receipt", response_class=PlainTextResponse)
+def get_receipt(index: Index, bank: BankDep) -> PlainTextResponse:
     """The entry's C2SP tlog-proof against the latest checkpoint."""
-    text = reads.receipt(bank.engine, index)
-    return Response(
-        text,
-        media_type="text/plain; charset=utf-8",
+    return PlainTextResponse(
+        reads.receipt(bank.engine, index),
         headers={"Content-Disposition": f'attachment; filename="entry-{index}{RECEIPT_EXTENSION}"'},
     )
 
@@ -102,14 +65,14 @@ def get_receipt(index: Index, bank: BankDep) -> Response:
 @router.get("/proofs/inclusion")
 def inclusion_proof(
     index: NonNegative, bank: BankDep, size: NonNegative | None = None
-) -> dict[str, Any]:
+) -> InclusionPublic:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default latest)."""
-    return reads.inclusion(bank.engine, index, size)
+    return InclusionPublic.model_validate(reads.inclusion(bank.engine, index, size))
 
 
 @router.get("/proofs/consistency")
 def consistency_proof(
     first: NonNegative, bank: BankDep, second: NonNegative | None = None
-) -> dict[str, Any]:
+) -> ConsistencyPublic:
     """RFC 9162 consistency proof from tree size ``first`` to ``second`` (default latest)."""
-    return reads.consistency(bank.engine, first, second)
+    return ConsistencyPublic.model_validate(reads.consistency(bank.engine, first, second))

@@ -7,12 +7,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
-from creditbank.api.catalogue import append_kind
+from creditbank.api.appended import REPOSTED, appended_response
 from creditbank.api.deps import BankDep
-from creditbank.api.ledger import StatementIn
-from creditbank.api.policy import PrincipalDep
+from creditbank.api.media import ALSO_CSV, CsvResponse
+from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.schemas.ledger import AppendedOut, StatementIn
+from creditbank.api.schemas.money import (
+    ProgramBudgetsPublic,
+    ReportPublic,
+    RewardPublic,
+    SubsidyPartPublic,
+)
+from creditbank.ledger import service as ledger_service
 from creditbank.money import reports, service
 from creditbank.money.service import PartStatus, RewardStatus
 
@@ -27,9 +35,9 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="Calendar year (Asia/Sh
 
 
 @router.get("/learners/{account}/rewards")
-def learner_rewards(account: AccountPath, bank: BankDep) -> list[dict[str, Any]]:
+def learner_rewards(account: AccountPath, bank: BankDep) -> list[RewardPublic]:
     """The learner's rewards: amount, status, payment."""
-    return service.learner_rewards(bank.engine, account)
+    return [RewardPublic.model_validate(r) for r in service.learner_rewards(bank.engine, account)]
 
 
 @router.get("/rewards")
@@ -37,32 +45,41 @@ def list_rewards(
     bank: BankDep,
     program_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[RewardStatus | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> list[RewardPublic]:
     """Every reward, oldest first (waiting ones in their queue order)."""
-    return service.list_rewards(bank.engine, program_id=program_id, status=status)
+    found = service.list_rewards(bank.engine, program_id=program_id, status=status)
+    return [RewardPublic.model_validate(r) for r in found]
 
 
-@router.post("/rewards/payments", status_code=201)
+@router.post("/rewards/payments", status_code=201, response_model=AppendedOut, responses=REPOSTED)
 async def pay_reward(payload: StatementIn, bank: BankDep, principal: PrincipalDep) -> JSONResponse:
     """The authority records a reward's payment (signed ``reward.paid``)."""
-    return await append_kind(bank, principal, payload, "reward.paid")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="reward.paid"
+        )
+    )
 
 
 # --- budgets -----------------------------------------------------------------------------
 
 
-@router.post("/budgets", status_code=201)
+@router.post("/budgets", status_code=201, response_model=AppendedOut, responses=REPOSTED)
 async def set_budget(payload: StatementIn, bank: BankDep, principal: PrincipalDep) -> JSONResponse:
     """The authority sets a program's reward or subsidy budget (signed ``budget.set``);
     a grown reward budget grants waiting rewards in arrival order."""
-    return await append_kind(bank, principal, payload, "budget.set")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="budget.set"
+        )
+    )
 
 
 @router.get("/programs/{program_id}/budgets")
-def budgets(program_id: ProgramId, bank: BankDep) -> dict[str, Any]:
+def budgets(program_id: ProgramId, bank: BankDep) -> ProgramBudgetsPublic:
     """A program's budgets: budget, committed, remaining and pending, for rewards and
     subsidies."""
-    return service.program_budgets(bank.engine, program_id)
+    return ProgramBudgetsPublic.model_validate(service.program_budgets(bank.engine, program_id))
 
 
 # --- subsidies ---------------------------------------------------------------------------
@@ -73,9 +90,10 @@ def provider_subsidies(
     provider: Annotated[str, Path(min_length=1, max_length=64)],
     bank: BankDep,
     status: Annotated[PartStatus | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> list[SubsidyPartPublic]:
     """A provider's subsidy entitlements (a provider: only its own)."""
-    return service.provider_subsidies(bank.engine, provider, status=status)
+    found = service.provider_subsidies(bank.engine, provider, status=status)
+    return [SubsidyPartPublic.model_validate(p) for p in found]
 
 
 @router.get("/subsidies")
@@ -83,70 +101,89 @@ def list_subsidies(
     bank: BankDep,
     status: Annotated[PartStatus | None, Query()] = None,
     program_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[dict[str, Any]]:
+) -> list[SubsidyPartPublic]:
     """Every provider's subsidy parts."""
-    return service.list_subsidies(bank.engine, status=status, program_id=program_id)
+    found = service.list_subsidies(bank.engine, status=status, program_id=program_id)
+    return [SubsidyPartPublic.model_validate(p) for p in found]
 
 
-@router.post("/subsidies/claims", status_code=201)
+@router.post("/subsidies/claims", status_code=201, response_model=AppendedOut, responses=REPOSTED)
 async def claim_subsidy(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """A provider claims its own part of an entitlement (signed ``subsidy.claimed``)."""
-    return await append_kind(bank, principal, payload, "subsidy.claimed")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="subsidy.claimed"
+        )
+    )
 
 
-@router.post("/subsidies/approvals", status_code=201)
+@router.post(
+    "/subsidies/approvals", status_code=201, response_model=AppendedOut, responses=REPOSTED
+)
 async def approve_subsidy(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """The authority approves a claimed part, within the year's budget."""
-    return await append_kind(bank, principal, payload, "subsidy.approved")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="subsidy.approved"
+        )
+    )
 
 
-@router.post("/subsidies/rejections", status_code=201)
+@router.post(
+    "/subsidies/rejections", status_code=201, response_model=AppendedOut, responses=REPOSTED
+)
 async def reject_subsidy(
     payload: StatementIn, bank: BankDep, principal: PrincipalDep
 ) -> JSONResponse:
     """The authority rejects a claimed part, with a reason."""
-    return await append_kind(bank, principal, payload, "subsidy.rejected")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="subsidy.rejected"
+        )
+    )
 
 
-@router.post("/subsidies/payments", status_code=201)
+@router.post("/subsidies/payments", status_code=201, response_model=AppendedOut, responses=REPOSTED)
 async def pay_subsidy(payload: StatementIn, bank: BankDep, principal: PrincipalDep) -> JSONResponse:
     """The authority records an approved part's payment, with its reference."""
-    return await append_kind(bank, principal, payload, "subsidy.paid")
+    return appended_response(
+        await ledger_service.append(
+            bank.ledger, payload, author=signed_in(principal).actor_id, kind="subsidy.paid"
+        )
+    )
 
 
 # --- reports -----------------------------------------------------------------------------
 
 
-def _csv_response(year: int, text: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
+def _csv_response(year: int, report: dict[str, Any]) -> CsvResponse:
+    return CsvResponse(
+        reports.to_csv(report),
         headers={"Content-Disposition": f'attachment; filename="creditbank-report-{year}.csv"'},
     )
 
 
 # Declared before /reports/{year}, which would otherwise take "2026.csv" as its year.
-@router.get("/reports/{year}.csv", response_class=Response)
-async def report_csv(year: Year, bank: BankDep) -> Response:
+@router.get("/reports/{year}.csv", response_class=CsvResponse)
+async def report_csv(year: Year, bank: BankDep) -> CsvResponse:
     """The year's report as one flat CSV (section, key, subkey, value; see docs/money.md)."""
-    report = await run_in_threadpool(reports.report, bank.engine, year)
-    return _csv_response(year, reports.to_csv(report))
+    return _csv_response(year, await run_in_threadpool(reports.report, bank.engine, year))
 
 
-@router.get("/reports/{year}", response_model=None)
+@router.get("/reports/{year}", response_model=ReportPublic, responses=ALSO_CSV)
 async def report(
     year: Year,
     bank: BankDep,
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
-) -> dict[str, Any] | Response:
+) -> ReportPublic | CsvResponse:
     """The authority's report of a program year: targets, certificates, credits by mode,
     rewards and subsidies against budget, and per-provider figures. 404 when no program
     governs the year."""
     found = await run_in_threadpool(reports.report, bank.engine, year)
     if format == "csv":
-        return _csv_response(year, reports.to_csv(found))
-    return found
+        return _csv_response(year, found)
+    return ReportPublic.model_validate(found)

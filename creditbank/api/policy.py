@@ -4,13 +4,13 @@ test suite checks the table against the app's routes.
 
 Writes by organisations also carry the author's Ed25519 signature; the token and the
 statement must name the same actor (checked where statements are taken, see
-``require_author``). Learners only ever reach their own account, providers their own
+``creditbank.ledger.service``). Learners only ever reach their own account, providers their own
 ``{provider}`` records.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -133,13 +133,3 @@ def signed_in(principal: Principal | None) -> Principal:
     if principal is None:  # only on a route the table marks public: a programming error
         raise Unauthenticated("this endpoint needs a bearer token")
     return principal
-
-
-def require_author(principal: Principal | None, statement: dict[str, Any]) -> None:
-    """The token's actor must be the statement's author: nobody writes as someone else."""
-    who = signed_in(principal)
-    if statement.get("actor") != who.actor_id:
-        raise Forbidden(
-            f"the token is {who.actor_id}'s but the statement is by {statement.get('actor')!r}",
-            field="statement.actor",
-        )

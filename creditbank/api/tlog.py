@@ -7,9 +7,10 @@ the checkpoint change as the log grows and are served uncached.
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse
 
 from creditbank.api.deps import BankDep
+from creditbank.api.media import BINARY, OctetStreamResponse
 from creditbank.ledger import reads
 
 router = APIRouter(prefix="/tlog", tags=["tlog-tiles"])
@@ -18,21 +19,17 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 
 
-@router.get("/checkpoint", response_class=Response)
-def checkpoint(bank: BankDep) -> Response:
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def checkpoint(bank: BankDep) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
     note = reads.checkpoint_note(bank.engine)
-    return Response(
-        note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": NO_CACHE}
-    )
+    return PlainTextResponse(note, headers={"Cache-Control": NO_CACHE})
 
 
-@router.get("/tile/{path:path}", response_class=Response)
-def tile(path: str, bank: BankDep) -> Response:
+@router.get("/tile/{path:path}", response_class=OctetStreamResponse, responses=BINARY)
+def tile(path: str, bank: BankDep) -> OctetStreamResponse:
     """A hash tile `tile/<L>/<N>[.p/<W>]` or an entry bundle `tile/entries/<N>[.p/<W>]`."""
     data = reads.tile(bank.engine, f"tile/{path}")
-    return Response(
-        data.content,
-        media_type="application/octet-stream",
-        headers={"Cache-Control": IMMUTABLE if data.full else NO_CACHE},
+    return OctetStreamResponse(
+        data.content, headers={"Cache-Control": IMMUTABLE if data.full else NO_CACHE}
     )

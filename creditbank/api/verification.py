@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 
 from creditbank.api.deps import BankDep
-from creditbank.certificates.verification import certificate_bundle
-from creditbank.core.verify.certificate import verify_certificate
+from creditbank.api.schemas.certificates import VerificationPublic
+from creditbank.certificates.verdicts import verified_bundle
 
 router = APIRouter(prefix="/v1", tags=["certificates"])
 
@@ -16,11 +16,11 @@ NumberPath = Annotated[str, Path(description="The certificate number, e.g. DAN5-
 
 
 @router.get("/certificates/{number}/verification")
-def certificate_verification(number: NumberPath, bank: BankDep) -> dict[str, Any]:
+def certificate_verification(number: NumberPath, bank: BankDep) -> VerificationPublic:
     """The certificate, every entry it rests on with its receipt, the latest checkpoint,
     consistency proofs to it, and the verdict of the offline verifier run here with the
     bank's own key. Verifiers should re-run it with the key they trust
     (``creditbank verify-certificate``)."""
-    bundle = certificate_bundle(bank.engine, number)
-    verdict = verify_certificate(bundle, bank.verifier_key, number=number)
-    return {**bundle, "verdict": verdict.to_dict()}
+    return VerificationPublic.model_validate(
+        verified_bundle(bank.engine, bank.verifier_key, number)
+    )

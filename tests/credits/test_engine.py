@@ -20,8 +20,8 @@ from creditbank.core.errors import (
 )
 from creditbank.db import tables
 from creditbank.ledger import audit, store
-from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.registry import default_handlers
 from tests.credits.conftest import World
 
 

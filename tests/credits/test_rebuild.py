@@ -12,8 +12,8 @@ import pytest
 from creditbank.core.entry import sign_statement
 from creditbank.core.errors import CreditBankError
 from creditbank.ledger import audit, store
-from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.registry import default_handlers
 from tests.credits.conftest import COURSES, World
 from tests.credits.test_engine import _projections
 

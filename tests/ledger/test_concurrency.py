@@ -46,8 +46,8 @@ from creditbank.core.tlog.receipt import parse_receipt
 from creditbank.core.verify import verify_checkpoint, verify_receipt
 from creditbank.ledger import reads, store
 from creditbank.ledger.audit import audit
-from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.registry import default_handlers
 from creditbank.settings import Settings
 from tests.factories import b64, notice, register
 

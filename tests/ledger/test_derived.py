@@ -21,8 +21,8 @@ from creditbank.core.keys import KeyPair
 from creditbank.core.verify import author_key_id
 from creditbank.ledger import authors, store
 from creditbank.ledger.audit import audit
-from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.registry import default_handlers
 from tests.access.conftest import problem
 from tests.api.conftest import ASGIClient
 from tests.factories import b64, notice, register, token_for

@@ -20,8 +20,8 @@ from creditbank.core.keys import KeyPair
 from creditbank.core.tlog import merkle
 from creditbank.core.tlog.checkpoint import Checkpoint, sign_checkpoint
 from creditbank.ledger.audit import AuditReport, audit
-from creditbank.registry import default_handlers
 from creditbank.ledger.sequencer import Appended
+from creditbank.registry import default_handlers
 from tests.factories import notice, register
 
 APPEND_ONLY = ("log_entries", "tree_nodes", "checkpoints")
