@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from creditbank.bank import Bank
-from creditbank.catalogue import service, statements
+from creditbank.catalogue import service
 from creditbank.catalogue.service import PublishReport, publish_catalogue, publish_statement
 from creditbank.core.entry import sign_statement
 from creditbank.core.errors import (
@@ -21,6 +21,7 @@ from creditbank.core.errors import (
 )
 from creditbank.core.keys import KeyPair
 from creditbank.core.standards.model import content_hash
+from creditbank.core.statements import catalogue as statements
 from creditbank.ledger import audit, store
 from creditbank.registry import default_handlers
 from creditbank.standards.catalogue import Catalogue
