@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+from sqlmodel import select as select_models
 
 from creditbank.core.accounts import check_account_number
 from creditbank.core.errors import NotFound
@@ -16,13 +18,14 @@ from creditbank.core.rules.money import PartStatus as PartStatus  # re-exported:
 from creditbank.core.rules.money import RewardStatus as RewardStatus
 from creditbank.core.standards.model import format_credits
 from creditbank.db import tables
+from creditbank.db.tables import LearnerAccount, Reward
 from creditbank.money import store
 
 REWARD_STATUSES: tuple[str, ...] = get_args(RewardStatus)
 PART_STATUSES: tuple[str, ...] = get_args(PartStatus)
 
 
-def _reward_view(r: Any) -> dict[str, Any]:
+def _reward_view(r: Reward) -> dict[str, Any]:
     return {
         "index": r.idx,
         "learner": r.learner,
@@ -42,27 +45,26 @@ def _reward_view(r: Any) -> dict[str, Any]:
 def learner_rewards(engine: Engine, account: str) -> list[dict[str, Any]]:
     """The learner's rewards, oldest first."""
     check_account_number(account)
-    a, r = tables.learner_accounts, tables.rewards
-    with engine.connect() as conn:
-        if conn.execute(select(a.c.account).where(a.c.account == account)).first() is None:
+    with Session(engine) as session:
+        if session.get(LearnerAccount, account) is None:
             raise NotFound(f"no account {account}", field="account")
-        rows = conn.execute(select(r).where(r.c.learner == account).order_by(r.c.idx)).all()
-    return [_reward_view(row) for row in rows]
+        rewards = session.exec(
+            select_models(Reward).where(col(Reward.learner) == account).order_by(col(Reward.idx))
+        ).all()
+        return [_reward_view(r) for r in rewards]
 
 
 def list_rewards(
     engine: Engine, *, program_id: str | None = None, status: RewardStatus | None = None
 ) -> list[dict[str, Any]]:
     """Rewards, oldest first (so ``pending_budget`` ones are in their queue order)."""
-    r = tables.rewards
-    query = select(r).order_by(r.c.idx)
+    query = select_models(Reward).order_by(col(Reward.idx))
     if program_id is not None:
-        query = query.where(r.c.program_id == program_id)
+        query = query.where(col(Reward.program_id) == program_id)
     if status is not None:
-        query = query.where(r.c.status == status)
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return [_reward_view(row) for row in rows]
+        query = query.where(col(Reward.status) == status)
+    with Session(engine) as session:
+        return [_reward_view(r) for r in session.exec(query).all()]
 
 
 def _sums(engine: Engine, table: Any, program_id: str) -> dict[str, tuple[int, int]]:
