@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from creditbank.bank import audit_bank, init_bank, open_bank
+from creditbank.cli.actors import actor_app
 from creditbank.cli.bench import bench_app
 from creditbank.cli.catalogue import course_app, standards_app
 from creditbank.cli.common import (
@@ -37,6 +38,7 @@ app.add_typer(standards_app, name="standards")
 app.add_typer(course_app, name="course")
 app.add_typer(token_app, name="token")
 app.add_typer(xapi_app, name="xapi")
+app.add_typer(actor_app, name="actor")
 
 
 @app.command()
@@ -118,7 +120,11 @@ def _progress() -> Progress:
 
 @app.command()
 def routes() -> None:
-    """List every HTTP route and the roles that may call it (the one access table)."""
+    """List every HTTP route and the roles that may call it (the one access table).
+
+    Needs no ledger: it reads the code's table, so it takes no --data-dir or
+    --database-url.
+    """
     from rich.table import Table
 
     from creditbank.api.policy import ROUTE_ROLES
