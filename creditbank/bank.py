@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine, insert
+from sqlalchemy.engine import make_url
 
 from creditbank.access.tokens import TokenCache
 from creditbank.access.vault import MasterKey, load_master_key, write_master_key_file
@@ -26,7 +28,7 @@ from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
 from creditbank.registry import default_handlers
-from creditbank.settings import Settings
+from creditbank.settings import Settings, write_config
 
 
 @dataclass
@@ -69,11 +71,20 @@ class Bank:
 def open_bank(
     settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None
 ) -> Bank:
-    """Open an initialized bank; raises Unavailable when `creditbank init` has not run."""
+    """Open an initialized bank; raises Unavailable, creating nothing, when `creditbank
+    init` has not run on the data dir or its SQLite database is missing (a data dir whose
+    ledger is on PostgreSQL, opened without its URL)."""
     if not settings.log_key_path.exists():
         raise Unavailable(
             f"no ledger in {settings.data_dir} (missing {settings.log_key_path}); "
-            "run `creditbank init` first"
+            f"run `creditbank init --data-dir {settings.data_dir}` first"
+        )
+    sqlite_file = _sqlite_file(settings.resolved_database_url)
+    if engine is None and sqlite_file is not None and not sqlite_file.exists():
+        raise Unavailable(
+            f"no database at {sqlite_file}: the ledger in {settings.data_dir} is elsewhere; "
+            "pass its --database-url (or CREDITBANK_DATABASE_URL)",
+            field="database_url",
         )
     log_key = read_key_file(settings.log_key_path)
     # The origin is fixed at init as the log key's name; later settings cannot change it,
@@ -94,6 +105,16 @@ def open_bank(
     return Bank(settings, engine, log_key, ledger)
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names (None for another engine or an in-memory database)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def init_bank(
     settings: Settings, *, clock: Clock = system_clock, engine: Engine | None = None
 ) -> Bank:
@@ -104,11 +125,11 @@ def init_bank(
             f"{settings.origin!r} is not a valid origin (a note key name: no spaces or '+')",
             field="origin",
         )
-    if settings.log_key_path.exists():
-        raise Conflict(
-            f"{settings.data_dir} already holds a ledger ({settings.log_key_path} exists)",
-            field="data_dir",
-        )
+    for path in (settings.log_key_path, settings.config_path):
+        if path.exists():
+            raise Conflict(
+                f"{settings.data_dir} already holds a ledger ({path} exists)", field="data_dir"
+            )
     settings.make_dirs()
     engine = engine or make_engine(settings.resolved_database_url)
     upgrade(engine)
@@ -129,6 +150,7 @@ def init_bank(
     write_key_file(settings.authority_key_path, authority)
     if settings.master_key is None and not settings.master_key_path.exists():
         write_master_key_file(settings.master_key_path)
+    write_config(settings)
     bank = open_bank(settings, clock=clock, engine=engine)
     register = [
         (AUTHORITY, "authority", "Credit bank authority", authority),

@@ -1,14 +1,29 @@
-"""Settings from the environment (``CREDITBANK_*``) and CLI flags, built by a cached factory."""
+"""Settings from CLI flags, the environment (``CREDITBANK_*``) and the data dir's own
+``creditbank.toml`` (written by `creditbank init`), in that order of precedence, built by
+:func:`load_settings` (cached for a process by :func:`get_settings`)."""
 
 from __future__ import annotations
 
+import json
+import os
+import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from creditbank.access.tokens import MAX_TOKEN_DAYS
+from creditbank.core.errors import InvalidInput
+
+CONFIG_NAME = "creditbank.toml"
+"""The data dir's settings file: what `creditbank init` was given, for every later command."""
+
+CONFIG_KEYS = ("database_url", "origin")
+"""The settings a data dir remembers (the database URL without its password)."""
 
 """The longest an organisation's bearer token may live (ten years): a lifetime is a
 deliberate choice, not an accident of a typo or a huge number."""
@@ -64,6 +79,10 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'creditbank.db').resolve()}"
 
     @property
+    def config_path(self) -> Path:
+        return self.data_dir / CONFIG_NAME
+
+    @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
 
@@ -87,7 +106,79 @@ class Settings(BaseSettings):
         self.keys_dir.mkdir(mode=0o700, exist_ok=True)
 
 
+def without_password(url: str) -> str:
+    """``url`` with any password removed (a ``#nopool`` suffix kept): what a data dir's
+    config file may hold."""
+    base, suffix = (url[: -len("#nopool")], "#nopool") if url.endswith("#nopool") else (url, "")
+    try:
+        parsed = make_url(base)
+    except ArgumentError as exc:
+        raise InvalidInput(f"{url!r} is not a database URL", field="database_url") from exc
+    if parsed.password is None:
+        return url
+    # URL.set(password=None) keeps the password: build the URL again without it
+    bare = URL.create(
+        parsed.drivername,
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    return bare.render_as_string(hide_password=False) + suffix
+
+
+def read_config(path: Path) -> dict[str, str]:
+    """The settings a data dir's config file holds ({} when there is none)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="config") from exc
+    try:
+        saved = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path} is not valid TOML: {exc}", field="config") from exc
+    unknown = sorted(set(saved) - set(CONFIG_KEYS))
+    wrong = sorted(k for k, v in saved.items() if not isinstance(v, str))
+    if unknown or wrong:
+        raise InvalidInput(
+            f"{path}: unknown keys {unknown} or non-string values {wrong}", field="config"
+        )
+    return dict(saved)
+
+
+def write_config(settings: Settings) -> None:
+    """Write the data dir's config file (mode 0600, never over an existing one): the
+    origin, and the database URL without its password when one was given (none means the
+    default SQLite database in the data dir, wherever the dir is moved)."""
+    lines = [
+        "# Written by `creditbank init`; read by every creditbank command on this data dir.",
+        "# Precedence: command-line option > CREDITBANK_* environment > this file > defaults.",
+        "# No password is kept here: give the full URL through CREDITBANK_DATABASE_URL or",
+        "# --database-url, or let PostgreSQL's libpq find it (PGPASSWORD, ~/.pgpass).",
+        f"origin = {json.dumps(settings.origin)}",
+    ]
+    if settings.database_url:
+        lines.append(f"database_url = {json.dumps(without_password(settings.database_url))}")
+    # O_EXCL: two inits racing on one dir cannot both write it
+    fd = os.open(settings.config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from ``overrides`` (command-line options), then the environment, then the
+    config file of the data dir they name, then the defaults."""
+    settings = Settings(**overrides)
+    saved = read_config(settings.config_path)
+    # model_fields_set holds what the options and the environment set
+    missing: dict[str, Any] = {k: v for k, v in saved.items() if k not in settings.model_fields_set}
+    return Settings(**overrides, **missing) if missing else settings
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings from the environment (tests build their own)."""
-    return Settings()
+    """The process-wide settings (see :func:`load_settings`; tests build their own)."""
+    return load_settings()

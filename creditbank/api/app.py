@@ -66,6 +66,6 @@ def app_from_env() -> FastAPI:
     """The app for a server process, from the environment (``creditbank serve`` sets it):
     each worker process opens its own bank on the shared database."""
     from creditbank.bank import open_bank
-    from creditbank.settings import Settings
+    from creditbank.settings import load_settings
 
-    return create_app(open_bank(Settings()), close_bank=True)
+    return create_app(open_bank(load_settings()), close_bank=True)

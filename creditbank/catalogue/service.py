@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from creditbank.core.entry import parse_time, sign_statement
-from creditbank.core.errors import CreditBankError, NotFound
+from creditbank.core.entry import format_time, parse_time, sign_statement
+from creditbank.core.errors import CreditBankError, InvalidInput, NotFound
 from creditbank.core.keys import KeyPair
 from creditbank.core.standards.model import Area, Standard, content_hash, format_credits, semver_key
 from creditbank.core.standards.program import Program
@@ -239,6 +239,44 @@ def list_courses(engine: Engine, provider: str, now: datetime) -> list[dict[str,
 RECOGNITION_YEARS = 3
 """How long a recognition lasts when the authority names no end."""
 
+RECOGNITION_ENDS_SOON = timedelta(days=30)
+"""A recognition ending sooner than this after it is given earns a warning."""
+
+
+@dataclass(frozen=True)
+class RecognitionWindow:
+    """When a recognition runs, and whether it ends within RECOGNITION_ENDS_SOON of now."""
+
+    valid_from: datetime
+    valid_until: datetime
+    ends_soon: bool
+
+
+def recognition_window(
+    now: datetime, valid_from: datetime | None = None, valid_until: datetime | None = None
+) -> RecognitionWindow:
+    """The window of a recognition given at ``now``: from ``valid_from`` (default ``now``)
+    until ``valid_until`` (default RECOGNITION_YEARS after the start, not after ``now``).
+    Refuses a window already over at ``now``: it would recognize nothing."""
+    start = valid_from or now
+    end = valid_until or start + timedelta(days=RECOGNITION_YEARS * 365)
+    if end <= now:
+        default = "" if valid_until else f" ({RECOGNITION_YEARS} years after valid_from)"
+        raise InvalidInput(
+            f"the recognition would end {format_time(end)}{default}, before now "
+            f"({format_time(now)}); give a later valid_from or valid_until",
+            field="valid_until" if valid_until else "valid_from",
+        )
+    return RecognitionWindow(start, end, ends_soon=end - now < RECOGNITION_ENDS_SOON)
+
+
+@dataclass(frozen=True)
+class Recognized:
+    """A recognition logged: its entry and its window."""
+
+    appended: Appended
+    window: RecognitionWindow
+
 
 def recognize_course(
     ledger: Ledger,
@@ -250,18 +288,18 @@ def recognize_course(
     credits: str | None = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
-) -> Appended:
-    """Recognize a provider's course as the authority, from ``valid_from`` (default
-    ``now``) until ``valid_until`` (default RECOGNITION_YEARS later). The statement's id
-    carries the start, so a later recognition of the same course is a new statement."""
-    start = valid_from or now
-    end = valid_until or start + timedelta(days=RECOGNITION_YEARS * 365)
+) -> Recognized:
+    """Recognize a provider's course as the authority, for the window of
+    :func:`recognition_window` (refused, with nothing written, when it is already over).
+    The statement's id carries the start, so a later recognition of the same course is a
+    new statement."""
+    window = recognition_window(now, valid_from, valid_until)
     statement = course_recognition(
         provider,
         course_id,
-        valid_from=start,
-        valid_until=end,
+        valid_from=window.valid_from,
+        valid_until=window.valid_until,
         credits=credits,
-        ref=start.strftime("%Y%m%dT%H%M%S"),
+        ref=window.valid_from.strftime("%Y%m%dT%H%M%S"),
     )
-    return append_signed(ledger, statement, authority)
+    return Recognized(append_signed(ledger, statement, authority), window)

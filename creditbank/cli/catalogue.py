@@ -21,7 +21,7 @@ from creditbank.cli.common import (
     make_settings,
     out_console,
 )
-from creditbank.core.entry import parse_time
+from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import InvalidInput
 from creditbank.core.keys import read_key_file
 from creditbank.core.standards.model import Area
@@ -165,11 +165,21 @@ def recognize(
         str | None, typer.Option(help="Credits, e.g. 2.0 (default hours/16).")
     ] = None,
     valid_from: Annotated[str | None, typer.Option(help="RFC 3339 (default now).")] = None,
-    valid_until: Annotated[str | None, typer.Option(help="RFC 3339 (default in 3 years).")] = None,
+    valid_until: Annotated[
+        str | None,
+        typer.Option(
+            help=f"RFC 3339 (default {service.RECOGNITION_YEARS} years after --valid-from, "
+            "i.e. from now when that is not given)."
+        ),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Recognize a provider's course as the authority."""
+    """Recognize a provider's course as the authority.
+
+    A window already over (its end, given or default, before now) is refused with nothing
+    written; one ending within 30 days gets a warning on standard error.
+    """
     start = parse_time(valid_from, field="valid_from") if valid_from else None
     end = parse_time(valid_until, field="valid_until") if valid_until else None
     bank = open_bank(make_settings(data_dir, database_url))
@@ -186,18 +196,65 @@ def recognize(
         )
     finally:
         bank.close()
-    out_console().print(f"recognized {provider}/{course_id} at index {result.index}")
+    window = result.window
+    if window.ends_soon:
+        err_console().print(
+            f"[yellow]warning:[/yellow] this recognition ends {format_time(window.valid_until)}, "
+            "within 30 days",
+            highlight=False,
+            soft_wrap=True,
+        )
+    out_console().print(
+        f"recognized {provider}/{course_id} at index {result.appended.index}, "
+        f"{format_time(window.valid_from)} to {format_time(window.valid_until)}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @course_app.command("list")
 @cli_errors
-def list_courses(provider: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """A provider's courses and their recognition status."""
+def list_courses(
+    provider_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[PROVIDER]", help="Deprecated: use --provider (goes in the next release)."
+        ),
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="The provider's actor id.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per course.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """A provider's courses and their recognition status.
+
+    Example: creditbank course list --provider bj-ai-training
+    """
+    if provider_arg is not None:
+        if provider is not None and provider != provider_arg:
+            raise InvalidInput(
+                f"two providers given: {provider_arg} and --provider {provider}", field="provider"
+            )
+        err_console().print(
+            "[yellow]warning:[/yellow] `course list PROVIDER` is deprecated; use "
+            f"`course list --provider {escape(provider_arg)}`",
+            highlight=False,
+            soft_wrap=True,
+        )
+        provider = provider_arg
+    if provider is None:
+        raise InvalidInput("give the provider: course list --provider ID", field="provider")
     bank = open_bank(make_settings(data_dir, database_url))
     try:
         courses = service.list_courses(bank.engine, provider, datetime.now(UTC))
     finally:
         bank.close()
+    if as_json:
+        for c in courses:
+            typer.echo(json.dumps(c, ensure_ascii=False))
+        return
     table = Table(title=f"courses of {provider}")
     for col in (
         "course",

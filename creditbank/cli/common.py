@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from creditbank.core.errors import CreditBankError, InvalidInput, VerificationError
 from creditbank.core.keys import read_key_file
-from creditbank.settings import Settings
+from creditbank.settings import Settings, load_settings
 
 DataDir = Annotated[
     Path | None,
@@ -24,7 +24,11 @@ DataDir = Annotated[
 ]
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)."),
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default $CREDITBANK_DATABASE_URL, else the one `init` saved in "
+        "the data dir's creditbank.toml, else SQLite in the data dir).",
+    ),
 ]
 
 P = ParamSpec("P")
@@ -43,12 +47,14 @@ def err_console() -> Console:
 
 
 def make_settings(data_dir: Path | None, database_url: str | None = None, **extra: Any) -> Settings:
+    """Settings from the options given (None: not given), then the environment, then the
+    data dir's creditbank.toml, then the defaults."""
     overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if database_url is not None:
         overrides["database_url"] = database_url
-    return Settings(**overrides)
+    return load_settings(**overrides)
 
 
 def log_verifier_key(key: str | None, data_dir: Path | None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from creditbank.access.service import PersonIn, open_accounts
 from creditbank.bank import Bank, audit_bank, init_bank
@@ -27,7 +28,9 @@ from creditbank.core.standards.model import format_credits, parse_credits
 from creditbank.core.verify import verify_receipt
 from creditbank.core.verify.certificate import verify_certificate
 from creditbank.credits import service as credit_service
-from creditbank.ledger import reads
+from creditbank.db.engine import make_engine
+from creditbank.db.migrate import upgrade
+from creditbank.ledger import reads, store
 from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.sequencer import Appended
 from creditbank.money import reports
@@ -192,13 +195,31 @@ def _print_learners(bank: Bank, learners: list[str], console: Console) -> None:
     console.print(table)
 
 
-def _fresh_dir(path: Path) -> None:
-    if path.exists():
-        if not (path / MARKER).exists():
+def _check_dir(path: Path) -> None:
+    """Refuse a directory the demo did not make (it is about to be replaced)."""
+    if path.exists() and not (path / MARKER).exists():
+        raise Conflict(
+            f"{path} exists and was not made by the demo; pass another --data-dir",
+            field="data_dir",
+        )
+
+
+def _check_database_empty(engine: Engine) -> None:
+    """Refuse a database that already holds a ledger before the data dir is replaced: the
+    demo never empties a database, and its keys must not be deleted from under it."""
+    upgrade(engine)
+    with engine.connect() as conn:
+        if store.read_state(conn) is not None:
             raise Conflict(
-                f"{path} exists and was not made by the demo; pass another --data-dir",
-                field="data_dir",
+                "the database already holds a ledger; the demo needs an empty one "
+                "(it never empties a database)",
+                field="database_url",
             )
+
+
+def _fresh_dir(path: Path) -> None:
+    _check_dir(path)
+    if path.exists():
         shutil.rmtree(path)
     path.mkdir(mode=0o700, parents=True)
     (path / MARKER).write_text("made by `creditbank demo`; safe to delete\n")
@@ -424,14 +445,30 @@ def _verify(
         )
 
 
-def run_demo(data_dir: Path, *, root: Path, console: Console) -> bool:
+def run_demo(
+    data_dir: Path, *, root: Path, console: Console, database_url: str | None = None
+) -> bool:
     """The whole story on a simulated autumn in a fresh ``data_dir`` (see `creditbank
     demo`), printed to ``console``; true when the closing audit passes. ``root`` holds the
-    standards/ and programs the story publishes."""
+    standards/ and programs the story publishes. The ledger goes to ``database_url`` (an
+    empty database) when given, else to SQLite in ``data_dir``."""
+    _check_dir(data_dir)
+    settings = (  # without the option, $CREDITBANK_DATABASE_URL or SQLite in the data dir
+        Settings(data_dir=data_dir)
+        if database_url is None
+        else Settings(data_dir=data_dir, database_url=database_url)
+    )
+    engine = None
+    if settings.database_url is not None:
+        engine = make_engine(settings.database_url)
+        try:
+            _check_database_empty(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     _fresh_dir(data_dir)
-    settings = Settings(data_dir=data_dir)
     clock = DemoClock(DEMO_START)
-    bank = init_bank(settings, clock=clock)
+    bank = init_bank(settings, clock=clock, engine=engine)
     rng = random.Random(2026)  # noqa: S311  (a reproducible demo, not a secret)
     try:
         keys: dict[str, KeyPair] = {AUTHORITY: bank.authority_key()}
