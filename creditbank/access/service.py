@@ -19,6 +19,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlmodel import Session, col
+from sqlmodel import select as select_models
 
 from creditbank.access.secrets import hash_password, new_code, token_hash, verify_password
 from creditbank.access.tokens import create_token, record_event
@@ -35,6 +37,13 @@ from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
+from creditbank.db.tables import (
+    ApiToken,
+    LearnerAccount,
+    LearnerCredential,
+    LearnerEntry,
+    LearnerVault,
+)
 from creditbank.ledger import store
 from creditbank.ledger.sequencer import Appended
 from creditbank.ports import BankServices, ServiceSettings
@@ -276,11 +285,10 @@ class _SealPersonalData:
 
 
 def _unused_account(engine: Engine) -> str:
-    t = tables.learner_accounts
-    with engine.connect() as conn:
+    with Session(engine) as session:
         for _ in range(20):
             account = new_account_number()
-            if conn.execute(select(t.c.account).where(t.c.account == account)).first() is None:
+            if session.get(LearnerAccount, account) is None:
                 return account
     raise Conflict("could not find a free account number")  # 10**10 numbers: not in practice
 
@@ -344,10 +352,11 @@ def open_accounts(
 
 def lookup_account(bank: BankServices, id_type: IdType, id_number: str) -> str:
     """The account of the learner with this national ID, found by its HMAC."""
-    v = tables.learner_vault
     digest = bank.master_key.lookup_hash(id_type, id_number)
-    with bank.engine.connect() as conn:
-        row = conn.execute(select(v.c.account).where(v.c.id_lookup == digest)).first()
+    with Session(bank.engine) as session:
+        row = session.exec(
+            select_models(LearnerVault).where(col(LearnerVault.id_lookup) == digest)
+        ).first()
     if row is None:
         raise NotFound("no learner with that ID", field="id_number")
     return str(row.account)
@@ -355,9 +364,8 @@ def lookup_account(bank: BankServices, id_type: IdType, id_number: str) -> str:
 
 def account_view(engine: Engine, account: str) -> dict[str, Any]:
     check_account_number(account)
-    t = tables.learner_accounts
-    with engine.connect() as conn:
-        row = conn.execute(select(t).where(t.c.account == account)).first()
+    with Session(engine) as session:
+        row = session.get(LearnerAccount, account)
     if row is None:
         raise NotFound(f"no account {account}", field="account")
     return {
@@ -372,21 +380,19 @@ def export_account(bank: BankServices, account: str) -> dict[str, Any]:
     """Everything held about a learner: personal data (unless erased), credentials
     metadata, tokens, and every ledger entry that concerns them."""
     view = account_view(bank.engine, account)
-    v, c, k, le = (
-        tables.learner_vault,
-        tables.learner_credentials,
-        tables.api_tokens,
-        tables.learner_entries,
-    )
-    with bank.engine.connect() as conn:
-        vault = conn.execute(select(v).where(v.c.account == account)).first()
-        cred = conn.execute(select(c).where(c.c.account == account)).first()
-        tokens = conn.execute(select(k).where(k.c.account == account)).all()
-        idxs = (
-            conn.execute(select(le.c.idx).where(le.c.account == account).order_by(le.c.idx))
-            .scalars()
-            .all()
-        )
+    with Session(bank.engine) as session:
+        vault = session.get(LearnerVault, account)
+        cred = session.get(LearnerCredential, account)
+        tokens = session.exec(select_models(ApiToken).where(col(ApiToken.account) == account)).all()
+        idxs = [
+            e.idx
+            for e in session.exec(
+                select_models(LearnerEntry)
+                .where(col(LearnerEntry.account) == account)
+                .order_by(col(LearnerEntry.idx))
+            ).all()
+        ]
+        conn = session.connection()
         entries = [json.loads(store.entry_data(conn, i)) for i in idxs]
     personal: dict[str, Any] | None = None
     if vault is not None and vault.wrapped_key is not None and vault.ciphertext is not None:

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col
+from sqlmodel import select as select_models
 
 from creditbank.core.entry import format_time, parse_time, sign_statement
 from creditbank.core.errors import CreditBankError, InvalidInput, NotFound
@@ -17,7 +19,7 @@ from creditbank.core.keys import KeyPair
 from creditbank.core.standards.model import Area, Standard, content_hash, format_credits, semver_key
 from creditbank.core.standards.program import Program
 from creditbank.core.statements.catalogue import course_recognition
-from creditbank.db import tables
+from creditbank.db.tables import Course, CourseRecognition, PublishedProgram, PublishedStandard
 from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.sequencer import Appended, Ledger
 from creditbank.standards.catalogue import Catalogue
@@ -75,14 +77,9 @@ def _standard_from_document(document: str) -> Standard:
 
 def published_standards(engine: Engine) -> list[tuple[Standard, str, int]]:
     """The newest published version of each standard: (standard, hash, log index)."""
-    t = tables.published_standards
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                t.c.standard_id, t.c.version, t.c.content_hash, t.c.document, t.c.published_index
-            )
-        ).all()
-    newest: dict[str, Any] = {}
+    with Session(engine) as session:
+        rows = session.exec(select_models(PublishedStandard)).all()
+    newest: dict[str, PublishedStandard] = {}
     for row in rows:
         best = newest.get(row.standard_id)
         if best is None or semver_key(row.version) > semver_key(best.version):
@@ -123,16 +120,15 @@ def list_standards(
 
 def get_standard(engine: Engine, standard_id: str) -> dict[str, Any]:
     """The newest published version of one standard in full, with its version history."""
-    t = tables.published_standards
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(t.c.version, t.c.content_hash, t.c.document, t.c.published_index).where(
-                t.c.standard_id == standard_id
+    with Session(engine) as session:
+        found = session.exec(
+            select_models(PublishedStandard).where(
+                col(PublishedStandard.standard_id) == standard_id
             )
         ).all()
-    if not rows:
+    if not found:
         raise NotFound(f"no published standard {standard_id}", field="standard_id")
-    rows = sorted(rows, key=lambda r: semver_key(r.version))
+    rows = sorted(found, key=lambda r: semver_key(r.version))
     newest = rows[-1]
     return {
         "standard": json.loads(newest.document),
@@ -150,17 +146,11 @@ def get_standard(engine: Engine, standard_id: str) -> dict[str, Any]:
 
 
 def list_programs(engine: Engine) -> list[dict[str, Any]]:
-    t = tables.published_programs
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                t.c.program_id,
-                t.c.version,
-                t.c.year,
-                t.c.content_hash,
-                t.c.document,
-                t.c.published_index,
-            ).order_by(t.c.year, t.c.program_id)
+    with Session(engine) as session:
+        rows = session.exec(
+            select_models(PublishedProgram).order_by(
+                col(PublishedProgram.year), col(PublishedProgram.program_id)
+            )
         ).all()
     return [
         {
@@ -193,15 +183,16 @@ def course_status(
 
 def list_courses(engine: Engine, provider: str, now: datetime) -> list[dict[str, Any]]:
     """A provider's courses with their recognition status at ``now``."""
-    c, r = tables.courses, tables.course_recognitions
-    with engine.connect() as conn:
-        courses = conn.execute(
-            select(c).where(c.c.provider == provider).order_by(c.c.course_id)
+    with Session(engine) as session:
+        courses = session.exec(
+            select_models(Course)
+            .where(col(Course.provider) == provider)
+            .order_by(col(Course.course_id))
         ).all()
-        recs = conn.execute(
-            select(r.c.course_id, r.c.valid_from, r.c.valid_until, r.c.credits_tenths)
-            .where(r.c.provider == provider)
-            .order_by(r.c.recognized_index)
+        recs = session.exec(
+            select_models(CourseRecognition)
+            .where(col(CourseRecognition.provider) == provider)
+            .order_by(col(CourseRecognition.recognized_index))
         ).all()
     by_course: dict[str, list[tuple[str, str, int]]] = {}
     for rec in recs:

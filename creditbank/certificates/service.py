@@ -17,7 +17,9 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col
+from sqlmodel import select as select_models
 
 from creditbank.catalogue.store import standard_version
 from creditbank.certificates.handlers import resting_awards
@@ -28,13 +30,20 @@ from creditbank.core.errors import Forbidden, NotFound
 from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import format_credits
 from creditbank.credits.store import learner_awards
-from creditbank.db import tables
+from creditbank.db.tables import (
+    Certificate,
+    CertificateApplication,
+    CertifierStandard,
+    Completion,
+    CreditAward,
+    LearnerAccount,
+)
 from creditbank.ledger.tree import receipt_for
 
 ApplicationStatus = Literal["pending", "assessed", "failed", "issued"]
 
 
-def _application_view(r: Any) -> dict[str, Any]:
+def _application_view(r: CertificateApplication) -> dict[str, Any]:
     return {
         "index": r.idx,
         "learner": r.learner,
@@ -49,25 +58,31 @@ def _application_view(r: Any) -> dict[str, Any]:
     }
 
 
-def _require_account(conn: Connection, account: str) -> None:
+def _require_account(session: Session, account: str) -> None:
     check_account_number(account)
-    t = tables.learner_accounts
-    if conn.execute(select(t.c.account).where(t.c.account == account)).first() is None:
+    if session.get(LearnerAccount, account) is None:
         raise NotFound(f"no account {account}", field="account")
 
 
-def accredited_standards(conn: Connection, certifier: str) -> set[str]:
-    t = tables.certifier_standards
-    return {r[0] for r in conn.execute(select(t.c.standard_id).where(t.c.actor_id == certifier))}
+def accredited_standards(session: Session, certifier: str) -> set[str]:
+    return {
+        r.standard_id
+        for r in session.exec(
+            select_models(CertifierStandard).where(col(CertifierStandard.actor_id) == certifier)
+        )
+    }
 
 
 def learner_applications(engine: Engine, account: str) -> list[dict[str, Any]]:
     """The learner's applications, oldest first, with their status."""
-    a = tables.certificate_applications
-    with engine.connect() as conn:
-        _require_account(conn, account)
-        rows = conn.execute(select(a).where(a.c.learner == account).order_by(a.c.idx)).all()
-    return [_application_view(r) for r in rows]
+    with Session(engine) as session:
+        _require_account(session, account)
+        rows = session.exec(
+            select_models(CertificateApplication)
+            .where(col(CertificateApplication.learner) == account)
+            .order_by(col(CertificateApplication.idx))
+        ).all()
+        return [_application_view(r) for r in rows]
 
 
 def list_applications(
@@ -75,21 +90,20 @@ def list_applications(
 ) -> list[dict[str, Any]]:
     """Applications, oldest first: for a certifying body (``certifier``) only those for the
     standards it is accredited for; for the authority (None) all of them."""
-    a = tables.certificate_applications
-    query = select(a).order_by(a.c.idx)
+    query = select_models(CertificateApplication).order_by(col(CertificateApplication.idx))
     if status is not None:
-        query = query.where(a.c.status == status)
-    with engine.connect() as conn:
+        query = query.where(col(CertificateApplication.status) == status)
+    with Session(engine) as session:
         if certifier is not None:
-            standards = accredited_standards(conn, certifier)
+            standards = accredited_standards(session, certifier)
             if not standards:
                 return []
-            query = query.where(a.c.standard_id.in_(sorted(standards)))
-        rows = conn.execute(query).all()
-    return [_application_view(r) for r in rows]
+            query = query.where(col(CertificateApplication.standard_id).in_(sorted(standards)))
+        rows = session.exec(query).all()
+        return [_application_view(r) for r in rows]
 
 
-def _award_status(r: Any, now: datetime) -> str:
+def _award_status(r: CreditAward, now: datetime) -> str:
     if r.revoked_index is not None:
         return "revoked"
     if parse_time(r.expires_at, field="expires_at") <= now:
@@ -104,13 +118,15 @@ def application_record(
     body assesses it: progress at ``now`` and every award in the level's units (active,
     expired or revoked) with its completion, each with a receipt. ``certifier`` (None
     for the authority) must be accredited for the application's standard."""
-    a, aw, c = tables.certificate_applications, tables.awards, tables.completions
-    with engine.connect() as conn:
-        row = conn.execute(select(a).where(a.c.idx == index)).first()
+    with Session(engine) as session:
+        row = session.get(CertificateApplication, index)
         if row is None:
             raise NotFound(f"no application {index}", field="index")
-        if certifier is not None and row.standard_id not in accredited_standards(conn, certifier):
+        if certifier is not None and row.standard_id not in accredited_standards(
+            session, certifier
+        ):
             raise Forbidden(f"{certifier} is not accredited for {row.standard_id}", field="index")
+        conn = session.connection()  # for the store helpers and receipts
         standard = standard_version(conn, row.standard_id, None)
         level = None if standard is None else standard.level(row.level)
         progress: dict[str, Any] | None = None
@@ -136,20 +152,22 @@ def application_record(
                 "missing_units": {code: format_credits(n) for code, n in p.missing_units.items()},
                 "needs_lower_level_certificate": p.needs_lower_certificate,
             }
-        awards = conn.execute(
-            select(aw)
+        awards = session.exec(
+            select_models(CreditAward)
             .where(
-                aw.c.learner == row.learner,
-                aw.c.standard_id == row.standard_id,
-                aw.c.level == row.level,
+                col(CreditAward.learner) == row.learner,
+                col(CreditAward.standard_id) == row.standard_id,
+                col(CreditAward.level) == row.level,
             )
-            .order_by(aw.c.idx)
+            .order_by(col(CreditAward.idx))
         ).all()
         completions = (
             {
                 r.idx: r
-                for r in conn.execute(
-                    select(c).where(c.c.idx.in_([r.completion_index for r in awards]))
+                for r in session.exec(
+                    select_models(Completion).where(
+                        col(Completion.idx).in_([r.completion_index for r in awards])
+                    )
                 ).all()
             }
             if awards
@@ -205,9 +223,8 @@ def application_record(
 
 def certificate_view(engine: Engine, number: str) -> dict[str, Any]:
     """A certificate as anyone may read it: the learner by account number only."""
-    c = tables.certificates
-    with engine.connect() as conn:
-        row = conn.execute(select(c).where(c.c.number == number)).first()
+    with Session(engine) as session:
+        row = session.get(Certificate, number)
     if row is None:
         raise NotFound(f"no certificate {number}", field="number")
     return {

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+from sqlmodel import select as select_models
 
 from creditbank.catalogue.store import standard_version
 from creditbank.certificates.store import has_active_certificate
@@ -17,34 +19,27 @@ from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import format_credits
 from creditbank.credits.store import learner_awards
 from creditbank.db import tables
+from creditbank.db.tables import Completion, CreditAward, Eligibility, LearnerAccount, LearnerEntry
 from creditbank.ledger.tree import receipt_for
 
 
 def _require_account(engine: Engine, account: str) -> None:
     check_account_number(account)
-    t = tables.learner_accounts
-    with engine.connect() as conn:
-        if conn.execute(select(t.c.account).where(t.c.account == account)).first() is None:
+    with Session(engine) as session:
+        if session.get(LearnerAccount, account) is None:
             raise NotFound(f"no account {account}", field="account")
 
 
 def balance(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
     """Credits per standard, level and unit: active (valid now), expired and revoked."""
     _require_account(engine, account)
-    a = tables.awards
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                a.c.standard_id,
-                a.c.level,
-                a.c.unit_code,
-                a.c.credits_tenths,
-                a.c.mode,
-                a.c.expires_at,
-                a.c.revoked_index,
+    with Session(engine) as session:
+        rows = session.exec(
+            select_models(CreditAward)
+            .where(col(CreditAward.learner) == account)
+            .order_by(
+                col(CreditAward.standard_id), col(CreditAward.level), col(CreditAward.unit_code)
             )
-            .where(a.c.learner == account)
-            .order_by(a.c.standard_id, a.c.level, a.c.unit_code)
         ).all()
     units: dict[tuple[str, int, str], dict[str, int]] = {}
     for r in rows:
@@ -125,10 +120,18 @@ def progress(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
 def history(engine: Engine, account: str, *, receipts: bool = True) -> dict[str, Any]:
     """Every completion with its outcome and reason, every award, each with its receipt."""
     _require_account(engine, account)
-    c, a = tables.completions, tables.awards
-    with engine.connect() as conn:
-        completions = conn.execute(select(c).where(c.c.learner == account).order_by(c.c.idx)).all()
-        awards = conn.execute(select(a).where(a.c.learner == account).order_by(a.c.idx)).all()
+    with Session(engine) as session:
+        completions = session.exec(
+            select_models(Completion)
+            .where(col(Completion.learner) == account)
+            .order_by(col(Completion.idx))
+        ).all()
+        awards = session.exec(
+            select_models(CreditAward)
+            .where(col(CreditAward.learner) == account)
+            .order_by(col(CreditAward.idx))
+        ).all()
+        conn = session.connection()
 
         def receipt(index: int) -> str | None:
             return receipt_for(conn, index) if receipts else None
@@ -174,14 +177,10 @@ def history(engine: Engine, account: str, *, receipts: bool = True) -> dict[str,
 def learner_receipt(engine: Engine, account: str, index: int) -> str:
     """A receipt for an entry that concerns the learner (only theirs)."""
     _require_account(engine, account)
-    t = tables.learner_entries
-    with engine.connect() as conn:
-        if (
-            conn.execute(select(t.c.idx).where(t.c.account == account, t.c.idx == index)).first()
-            is None
-        ):
+    with Session(engine) as session:
+        if session.get(LearnerEntry, (account, index)) is None:
             raise NotFound(f"entry {index} is not in {account}'s history", field="index")
-        return receipt_for(conn, index)
+        return receipt_for(session.connection(), index)
 
 
 def balance_and_progress(
@@ -195,19 +194,23 @@ def balance_and_progress(
 def eligible_learners(engine: Engine, standard_id: str, level: int) -> list[str]:
     """The learners whose last logged eligibility for that standard level is eligible, by
     account number: who may apply for its certificate now."""
-    e = tables.eligibility
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(e.c.learner)
-            .where(e.c.standard_id == standard_id, e.c.level == level, e.c.eligible.is_(True))
-            .order_by(e.c.learner)
+    with Session(engine) as session:
+        rows = session.exec(
+            select_models(Eligibility)
+            .where(
+                col(Eligibility.standard_id) == standard_id,
+                col(Eligibility.level) == level,
+                col(Eligibility.eligible).is_(True),
+            )
+            .order_by(col(Eligibility.learner))
         ).all()
-    return [str(r.learner) for r in rows]
+        return [str(r.learner) for r in rows]
 
 
 def completion_outcomes(engine: Engine) -> dict[str, int]:
     """How many completions ended in each outcome (awarded, not passed, retracted, ...):
     the conversion engine's tally."""
+    # stays Core: an aggregate (count per outcome, group_by), not a select of models
     c = tables.completions
     with engine.connect() as conn:
         rows = conn.execute(select(c.c.outcome, func.count()).group_by(c.c.outcome)).all()

@@ -18,7 +18,7 @@ from creditbank.core.rules.money import PartStatus as PartStatus  # re-exported:
 from creditbank.core.rules.money import RewardStatus as RewardStatus
 from creditbank.core.standards.model import format_credits
 from creditbank.db import tables
-from creditbank.db.tables import LearnerAccount, Reward
+from creditbank.db.tables import LearnerAccount, Reward, Subsidy, SubsidyPart
 from creditbank.money import store
 
 REWARD_STATUSES: tuple[str, ...] = get_args(RewardStatus)
@@ -123,49 +123,41 @@ def _subsidies(
     status: PartStatus | None = None,
     program_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    p, s = tables.subsidy_parts, tables.subsidies
     query = (
-        select(
-            p,
-            s.c.learner,
-            s.c.certificate_number,
-            s.c.year,
-            s.c.issued_at,
-            s.c.claim_until,
-        )
-        .join(s, s.c.idx == p.c.entitlement_index)
-        .order_by(p.c.entitlement_index, p.c.provider)
+        select_models(SubsidyPart, Subsidy)
+        .join(Subsidy, col(Subsidy.idx) == col(SubsidyPart.entitlement_index))
+        .order_by(col(SubsidyPart.entitlement_index), col(SubsidyPart.provider))
     )
     if provider is not None:
-        query = query.where(p.c.provider == provider)
+        query = query.where(col(SubsidyPart.provider) == provider)
     if status is not None:
-        query = query.where(p.c.status == status)
+        query = query.where(col(SubsidyPart.status) == status)
     if program_id is not None:
-        query = query.where(p.c.program_id == program_id)
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return [
-        {
-            "entitlement_index": r.entitlement_index,
-            "provider": r.provider,
-            "learner": r.learner,
-            "certificate_number": r.certificate_number,
-            "program_id": r.program_id,
-            "year": r.year,
-            "credits": format_credits(r.credits_tenths),
-            "amount_fen": r.amount_fen,
-            "status": r.status,
-            "issued_at": r.issued_at,
-            "claim_until": r.claim_until,
-            "claimed_index": r.claimed_index,
-            "decided_index": r.decided_index,
-            "reason": r.reason,
-            "paid_index": r.paid_index,
-            "payment_reference": r.payment_reference,
-            "cancelled_index": r.cancelled_index,
-        }
-        for r in rows
-    ]
+        query = query.where(col(SubsidyPart.program_id) == program_id)
+    with Session(engine) as session:
+        return [_subsidy_view(p, s) for p, s in session.exec(query).all()]
+
+
+def _subsidy_view(p: SubsidyPart, s: Subsidy) -> dict[str, Any]:
+    return {
+        "entitlement_index": p.entitlement_index,
+        "provider": p.provider,
+        "learner": s.learner,
+        "certificate_number": s.certificate_number,
+        "program_id": p.program_id,
+        "year": s.year,
+        "credits": format_credits(p.credits_tenths),
+        "amount_fen": p.amount_fen,
+        "status": p.status,
+        "issued_at": s.issued_at,
+        "claim_until": s.claim_until,
+        "claimed_index": p.claimed_index,
+        "decided_index": p.decided_index,
+        "reason": p.reason,
+        "paid_index": p.paid_index,
+        "payment_reference": p.payment_reference,
+        "cancelled_index": p.cancelled_index,
+    }
 
 
 def provider_subsidies(
