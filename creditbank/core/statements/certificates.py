@@ -9,9 +9,7 @@ from pydantic import Field, StrictInt, StrictStr
 
 from creditbank.core.accounts import ACCOUNT_RE
 from creditbank.core.bodies import Body
-
-CERTIFICATE_NUMBER = r"^[A-Z0-9][A-Z0-9-]{5,47}$"
-"""What a certificate number looks like: an issuing body's own numbering, upper case."""
+from creditbank.core.verify.policy import CERTIFICATE_NUMBER as CERTIFICATE_NUMBER
 
 
 class CertificateApplied(Body):

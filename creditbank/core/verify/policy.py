@@ -50,7 +50,8 @@ __all__ = [
 ]
 
 CERTIFICATE_NUMBER = r"^[A-Z0-9][A-Z0-9-]{5,47}$"
-"""What a certificate number looks like (as creditbank.certificates.handlers checks)."""
+"""What a certificate number looks like: an issuing body's own numbering, upper case (the
+one pattern: the statement models and the handlers use it too)."""
 
 POLICY_CHECKS = (
     "certificate",
