@@ -542,13 +542,13 @@ class CreditBankClient:
 
     # --- certificates -----------------------------------------------------------------
 
-    def certificate_verification(self, number: str) -> dict[str, Any]:
+    def certificate_verification(self, certificate_number: str) -> dict[str, Any]:
         """A certificate's verification bundle (public): the certificate, every entry it
         rests on with its receipt, the latest checkpoint, consistency proofs and the
         server's ``verdict``. Re-check it with
         :func:`creditbank.core.verify.certificate.verify_certificate` and the log key you
         trust rather than believing the server's verdict."""
-        path = f"/v1/certificates/{quote(number, safe='')}/verification"
+        path = f"/v1/certificates/{quote(certificate_number, safe='')}/verification"
         return _object(self._request("GET", path))
 
     # --- applications, certificates and money -------------------------------------------
@@ -590,9 +590,11 @@ class CreditBankClient:
         """Post a ``certificate.revoked`` statement (signed here)."""
         return self._post_statement("/v1/certificates/revocations", statement)
 
-    def certificate(self, number: str) -> dict[str, Any]:
+    def certificate(self, certificate_number: str) -> dict[str, Any]:
         """A certificate as anyone may read it, with its status (active or revoked)."""
-        return _object(self._request("GET", f"/v1/certificates/{quote(number, safe='')}"))
+        return _object(
+            self._request("GET", f"/v1/certificates/{quote(certificate_number, safe='')}")
+        )
 
     def rewards(
         self,

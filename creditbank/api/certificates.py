@@ -143,10 +143,11 @@ async def revoke_certificate(
     )
 
 
-@router.get("/certificates/{number}")
+@router.get("/certificates/{certificate_number}")
 def get_certificate(
-    number: Annotated[str, Path(min_length=1, max_length=48)], bank: BankDep
+    certificate_number: Annotated[str, Path(min_length=1, max_length=48)], bank: BankDep
 ) -> CertificatePublic:
     """A certificate, publicly: number, learner account (a pseudonym), standard, level,
     issuer, issuance, and whether it is active or revoked (with the reason)."""
-    return CertificatePublic.model_validate(service.certificate_view(bank.engine, number))
+    view = service.certificate_view(bank.engine, certificate_number)
+    return CertificatePublic.model_validate(view)

@@ -42,7 +42,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/standards/{standard_id}"): PUBLIC,
     ("GET", "/v1/programs"): PUBLIC,
     ("GET", "/v1/providers/{provider}/courses"): PUBLIC,
-    ("GET", "/v1/certificates/{number}/verification"): PUBLIC,
+    ("GET", "/v1/certificates/{certificate_number}/verification"): PUBLIC,
     ("POST", "/v1/auth/token"): PUBLIC,
     ("POST", "/v1/auth/activate"): PUBLIC,
     # signed statements by organisations
@@ -69,7 +69,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/learners/{account}/history"): LEARNER_OR_AUTHORITY,
     ("GET", "/v1/learners/{account}/receipts/{index}"): LEARNER_OR_AUTHORITY,
     # certificates: learners apply, accredited bodies assess, issue and revoke
-    ("GET", "/v1/certificates/{number}"): PUBLIC,
+    ("GET", "/v1/certificates/{certificate_number}"): PUBLIC,
     ("POST", "/v1/learners/{account}/applications"): LEARNER_OR_AUTHORITY,
     ("GET", "/v1/learners/{account}/applications"): LEARNER_OR_AUTHORITY,
     ("GET", "/v1/applications"): CERTIFIER_OR_AUTHORITY,

@@ -226,7 +226,7 @@ def certificate_view(engine: Engine, number: str) -> dict[str, Any]:
     with Session(engine) as session:
         row = session.get(Certificate, number)
     if row is None:
-        raise NotFound(f"no certificate {number}", field="number")
+        raise NotFound(f"no certificate {number}", field="certificate_number")
     return {
         "certificate_number": row.number,
         "learner": row.learner,

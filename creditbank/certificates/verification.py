@@ -46,7 +46,7 @@ def check_number(number: str) -> None:
         raise InvalidInput(
             "a certificate number is 6-48 upper-case letters, digits and hyphens, "
             "starting with a letter or digit",
-            field="number",
+            field="certificate_number",
         )
 
 
@@ -121,7 +121,7 @@ def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
     with engine.connect().execution_options(**_SNAPSHOT.get(engine.dialect.name, {})) as conn:
         row = conn.execute(select(c).where(c.c.number == number)).first()
         if row is None:
-            raise NotFound(f"no certificate {number}", field="number")
+            raise NotFound(f"no certificate {number}", field="certificate_number")
         entries = _Entries(conn)
         roles: dict[int, str] = {row.issued_index: "certificate"}
         if row.revoked_index is not None:
@@ -171,7 +171,7 @@ def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
     revoked = row.revoked_index is not None
     return {
         "certificate": {
-            "number": row.number,
+            "certificate_number": row.number,
             "learner": row.learner,
             "standard_id": row.standard_id,
             "level": row.level,
@@ -183,7 +183,7 @@ def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
             "assessment": json.loads(row.assessment),
             "status": "revoked" if revoked else "active",
             "revoked_index": row.revoked_index,
-            "revoked_reason": row.revoked_reason,
+            "revocation_reason": row.revoked_reason,
         },
         "checkpoint": latest_note,
         "entries": listed,

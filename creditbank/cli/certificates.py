@@ -68,7 +68,7 @@ def _show(number: str, bundle: dict[str, Any], verdict: Verdict, console: Consol
     ]
     if facts.get("revoked_index") is not None:
         rows.append(
-            ("revoked", f"entry {facts.get('revoked_index')}: {facts.get('revoked_reason')}")
+            ("revoked", f"entry {facts.get('revoked_index')}: {facts.get('revocation_reason')}")
         )
     if verdict.tree_size is not None:
         rows.append(("checked as of", f"tree size {verdict.tree_size}"))

@@ -83,7 +83,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/v1/standards/{standard_id}"): (ANYONE, 200),
     ("GET", "/v1/programs"): (ANYONE, 200),
     ("GET", "/v1/providers/{provider}/courses"): (ANYONE, 200),
-    ("GET", "/v1/certificates/{number}/verification"): (ANYONE, 200),
+    ("GET", "/v1/certificates/{certificate_number}/verification"): (ANYONE, 200),
     ("POST", "/v1/auth/token"): (ANYONE, 200),
     ("POST", "/v1/auth/activate"): (ANYONE, 204),
     ("POST", "/v1/ledger/entries"): (ORGS, 201),
@@ -106,7 +106,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/v1/learners/{account}/history"): (OWN_ACCOUNT, 200),
     ("GET", "/v1/learners/{account}/receipts/{index}"): (OWN_ACCOUNT, 200),
     # certificates and money (docs/money.md)
-    ("GET", "/v1/certificates/{number}"): (ANYONE, 200),
+    ("GET", "/v1/certificates/{certificate_number}"): (ANYONE, 200),
     ("POST", "/v1/learners/{account}/applications"): (OWN_ACCOUNT, 201),
     ("GET", "/v1/learners/{account}/applications"): (OWN_ACCOUNT, 200),
     ("GET", "/v1/applications"): (CERTIFIER_OR_AUTHORITY, 200),
@@ -184,7 +184,7 @@ class World:
             ("GET", "/v1/providers/{provider}/courses"): lambda: Call(
                 "/v1/providers/prov-a/courses"
             ),
-            ("GET", "/v1/certificates/{number}/verification"): lambda: Call(
+            ("GET", "/v1/certificates/{certificate_number}/verification"): lambda: Call(
                 f"/v1/certificates/{self._certificate()}/verification"
             ),
             ("POST", "/v1/auth/token"): lambda: Call(
@@ -306,7 +306,7 @@ class World:
             return self.application
 
         return {
-            ("GET", "/v1/certificates/{number}"): lambda: Call(
+            ("GET", "/v1/certificates/{certificate_number}"): lambda: Call(
                 f"/v1/certificates/{self._certificate()}"
             ),
             ("POST", "/v1/learners/{account}/applications"): application,

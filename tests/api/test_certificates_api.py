@@ -274,4 +274,4 @@ def test_assess_issue_and_revoke_over_http(flow: Flow, bank: Bank, client: ASGIC
         r.json()["index"],
         "assessment irregularity",
     )
-    problem(client.get("/v1/certificates/NO-SUCH-CERT"), 404, "number")
+    problem(client.get("/v1/certificates/NO-SUCH-CERT"), 404, "certificate_number")

@@ -109,7 +109,7 @@ class FuzzWorld:
         self.existing: dict[str, list[Any]] = {
             "account": [self.learner.account],
             "index": [0, self.learner.index],
-            "number": [self.certificate],
+            "certificate_number": [self.certificate],
             "standard_id": ["data-annotator"],
             "provider": ["prov-a"],
             "program_id": sorted({p.id for p in small_catalogue().programs}),

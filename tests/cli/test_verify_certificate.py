@@ -88,7 +88,7 @@ def test_an_unknown_number_exits_1_with_a_clear_message(
     code, out = run("not a number", "--server", base_url, "--key", world.bank.verifier_key)
     assert code == 1
     assert "422" in out
-    assert "[number]" in out
+    assert "[certificate_number]" in out
 
 
 def test_bad_keys_and_unreachable_servers_exit_1(world: World, tmp_path: Path) -> None:

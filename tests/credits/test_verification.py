@@ -163,7 +163,7 @@ def test_a_valid_certificate_verifies_over_http(world: World, client: Any) -> No
     assert [c["check"] for c in body["verdict"]["checks"]] == list(CHECKS)
     assert all(c["ok"] for c in body["verdict"]["checks"]), body["verdict"]["problems"]
     cert = body["certificate"]
-    assert (cert["number"], cert["learner"], cert["issuer"], cert["status"]) == (
+    assert (cert["certificate_number"], cert["learner"], cert["issuer"], cert["status"]) == (
         NUMBER,
         learner,
         "cert-a",
@@ -210,7 +210,7 @@ def test_a_revoked_certificate_is_revoked_not_valid(world: World, client: Any) -
     assert (verdict["valid"], verdict["revoked"], verdict["status"]) == (False, True, "revoked")
     assert all(c["ok"] for c in verdict["checks"]), verdict["problems"]
     assert body["certificate"]["status"] == "revoked"
-    assert body["certificate"]["revoked_reason"] == "assessment irregularity"
+    assert body["certificate"]["revocation_reason"] == "assessment irregularity"
     revocation = item(body, "revocation")
     assert revocation["kind"] == "certificate.revoked"
     assert verdict["certificate"]["revoked_index"] == revocation["index"]
@@ -515,12 +515,12 @@ def test_an_unknown_number_is_404_and_a_malformed_one_422(world: World, client: 
     r = client.get("/v1/certificates/DAN5-2026-999999/verification")
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["field"] == "number"
+    assert r.json()["field"] == "certificate_number"
     assert "no certificate DAN5-2026-999999" in r.json()["detail"]
     for bad in ("dan5-2026-000001", "AB", "-DAN5-2026", "DAN5%202026"):
         r = client.get(f"/v1/certificates/{bad}/verification")
         assert r.status_code == 422, bad
-        assert r.json()["field"] == "number"
+        assert r.json()["field"] == "certificate_number"
     with pytest.raises(NotFound):
         certificate_bundle(world.bank.engine, "DAN5-2026-999999")
     with pytest.raises(InvalidInput):
@@ -534,7 +534,7 @@ def test_the_sdk_fetches_the_bundle_for_a_local_verdict(world: World, base_url: 
         with pytest.raises(ApiError) as err:
             sdk.certificate_verification("DAN5-2026-999999")
     assert err.value.status == 404
-    assert err.value.field == "number"
+    assert err.value.field == "certificate_number"
     verdict = verify_certificate(bundle, world.bank.verifier_key, number=NUMBER)
     assert verdict.valid, verdict.problems
 

@@ -132,7 +132,7 @@ class CertificatePublic(Public):
 class BundleCertificatePublic(Public):
     """The server's summary of the certificate: compared with the entries, never trusted."""
 
-    number: str
+    certificate_number: str
     learner: str
     standard_id: str
     level: int
@@ -144,7 +144,7 @@ class BundleCertificatePublic(Public):
     assessment: dict[str, Any]
     status: CertificateStatus
     revoked_index: int | None
-    revoked_reason: str | None
+    revocation_reason: str | None
 
 
 class BundleEntryPublic(Public):

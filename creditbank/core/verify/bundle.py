@@ -1,9 +1,10 @@
 """What a certificate bundle proves is in the log, apart from what the bank's policy makes
 of it (:mod:`creditbank.core.verify.policy`).
 
-:func:`prove_bundle` takes the bundle (``GET /v1/certificates/{number}/verification``) and
-the log's verifier key string and returns a frozen :class:`BundleProof`: the entries its
-``.tlog-proof`` receipts prove (index -> entry), the author keys traced from the trust
+:func:`prove_bundle` takes the bundle
+(``GET /v1/certificates/{certificate_number}/verification``) and the log's verifier key
+string and returns a frozen :class:`BundleProof`: the entries its ``.tlog-proof`` receipts
+prove (index -> entry), the author keys traced from the trust
 root, the latest checkpoint, and one :class:`~creditbank.core.verify.result.CheckResult`
 per log-level check (:data:`LOG_CHECKS`):
 

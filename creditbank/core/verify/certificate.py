@@ -1,6 +1,6 @@
 """Offline verification of a certificate bundle, for certifying bodies and employers.
 
-A bundle (``GET /v1/certificates/{number}/verification``, or
+A bundle (``GET /v1/certificates/{certificate_number}/verification``, or
 :func:`creditbank.certificates.verification.certificate_bundle`) holds, each as a
 ``.tlog-proof`` receipt: a certificate's ``certificate.issued`` entry, its revocation if
 any, the awards and completions it rests on, the application it answers and the

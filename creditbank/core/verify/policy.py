@@ -372,7 +372,7 @@ def certificate_facts(
         return None
     body = cert.body
     facts: dict[str, Any] = {
-        "number": body.get("certificate_number"),
+        "certificate_number": body.get("certificate_number"),
         "learner": body.get("learner"),
         "standard_id": body.get("standard_id"),
         "level": body.get("level"),
@@ -385,14 +385,14 @@ def certificate_facts(
         "revoked_index": None,
         "revoked_at": None,
         "revoked_by": None,
-        "revoked_reason": None,
+        "revocation_reason": None,
     }
     if revocation is not None:
         facts.update(
             revoked_index=revocation.index,
             revoked_at=revocation.entry.get("integrated_at"),
             revoked_by=revocation.actor,
-            revoked_reason=revocation.body.get("reason"),
+            revocation_reason=revocation.body.get("reason"),
         )
     return facts
 
@@ -407,7 +407,7 @@ def check_summary(
     if facts is None:
         return CheckResult.failed("summary", NO_CERTIFICATE)
     expected: dict[str, object] = {
-        "number": number,
+        "certificate_number": number,
         "learner": facts["learner"],
         "standard_id": facts["standard_id"],
         "level": facts["level"],
@@ -417,7 +417,7 @@ def check_summary(
         "application_index": facts.get("application_index"),
         "status": "revoked" if revocation is not None else "active",
         "revoked_index": facts["revoked_index"],
-        "revoked_reason": facts["revoked_reason"],
+        "revocation_reason": facts["revocation_reason"],
     }
     problems = [
         f"the summary says {name} {summary.get(name)!r}, the entries {value!r}"
