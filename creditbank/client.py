@@ -321,14 +321,18 @@ class CreditBankClient:
         result = ImportResult(
             refused=[(r, r.problem or "", None) for r in rows if r.statement is None]
         )
-        todo = [r for r in rows if r.statement is not None]
+        todo = [(r, r.statement) for r in rows if r.statement is not None]
         if progress is not None:
             progress(0, len(todo))
         try:
             for start in range(0, len(todo), batch):
                 chunk = todo[start : start + batch]
-                outcomes = self.post_completions([r.statement for r in chunk if r.statement])
-                for row, outcome in zip(chunk, outcomes, strict=True):
+                # one question per batch: rows logged before are not signed or sent again
+                logged = set(self.logged_ids([str(s["id"]) for _, s in chunk]))
+                fresh = [(r, s) for r, s in chunk if s["id"] not in logged]
+                result.duplicate += len(chunk) - len(fresh)
+                outcomes = self.post_completions([s for _, s in fresh]) if fresh else []
+                for (row, _), outcome in zip(fresh, outcomes, strict=True):
                     if isinstance(outcome, ApiError):
                         result.refused.append((row, outcome.detail, outcome.field))
                     elif outcome.duplicate:
@@ -340,6 +344,12 @@ class CreditBankClient:
         except KeyboardInterrupt:
             result.interrupted = True
         return result
+
+    def logged_ids(self, ids: Sequence[str]) -> list[str]:
+        """Which of these statement ids this client's actor has already logged (up to
+        1,000 at a time), in the order asked."""
+        body = _object(self._request("POST", "/v1/ledger/logged", json={"ids": list(ids)}))
+        return [str(i) for i in body.get("logged", [])]
 
     def retract_completion(
         self, completion_index: int, reason: str, ref: str | None = None

@@ -15,6 +15,8 @@ from creditbank.api.schemas.ledger import (
     ConsistencyPublic,
     EntryPublic,
     InclusionPublic,
+    LoggedIdsIn,
+    LoggedIdsOut,
     StatementIn,
 )
 from creditbank.core.tlog.receipt import RECEIPT_EXTENSION
@@ -45,6 +47,15 @@ async def append_statement(
     """Log a signed statement; answers with its receipt once it is durable and checkpointed."""
     author = signed_in(principal).actor_id
     return appended_response(await ledger_service.append(bank.ledger, payload, author=author))
+
+
+@router.post("/logged")
+def logged_ids(payload: LoggedIdsIn, bank: BankDep, principal: PrincipalDep) -> LoggedIdsOut:
+    """Which of these statement ids the caller has already logged: a re-run import asks
+    once per batch and posts only the rest."""
+    actor = signed_in(principal).actor_id
+    assert actor is not None  # the route table admits organisations only
+    return LoggedIdsOut(logged=reads.logged_ids(bank.engine, actor, payload.ids))
 
 
 @router.get("/entries/{index}")

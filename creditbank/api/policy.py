@@ -57,6 +57,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/me"): ANYONE_SIGNED_IN,
     ("POST", "/v1/auth/logout"): ANYONE_SIGNED_IN,
     # learner accounts and personal data
+    ("POST", "/v1/ledger/logged"): ORGANISATIONS,
     ("POST", "/v1/learners"): AUTHORITY_OR_PROVIDER,
     ("POST", "/v1/learners/lookup"): AUTHORITY,
     ("GET", "/v1/learners/{account}"): LEARNER_OR_AUTHORITY,

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from creditbank.cli.common import DataDir, cli_errors, fail, log_verifier_key, out_console
-from creditbank.client import ApiError, CreditBankClient
+from creditbank.cli.common import (
+    DataDir,
+    check_server,
+    cli_errors,
+    log_verifier_key,
+    out_console,
+)
+from creditbank.client import CreditBankClient
 from creditbank.core.verify import parse_verifier_key
 from creditbank.core.verify.certificate import Verdict, verify_certificate
 
@@ -25,13 +30,9 @@ VERDICT_STYLE = {"valid": "bold green", "revoked": "bold yellow", "invalid": "bo
 
 
 def _fetch(server: str, key: str, number: str) -> dict[str, Any]:
-    try:
-        with CreditBankClient(server, verifier_key=key) as client:
-            return client.certificate_verification(number)
-    except ApiError as exc:
-        raise fail(f"[red]error:[/red] {escape(str(exc))}") from exc
-    except httpx.HTTPError as exc:
-        raise fail(f"[red]error:[/red] cannot reach {escape(server)}: {escape(str(exc))}") from exc
+    # the bank's refusals and connection errors become one line in cli_errors
+    with CreditBankClient(check_server(server), verifier_key=key) as client:
+        return client.certificate_verification(number)
 
 
 def _show(number: str, bundle: dict[str, Any], verdict: Verdict, console: Console) -> None:

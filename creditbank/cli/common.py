@@ -8,10 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
+import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from creditbank.client import ApiError
 from creditbank.core.errors import CreditBankError, InvalidInput, VerificationError
 from creditbank.core.keys import read_key_file
 from creditbank.settings import Settings, load_settings
@@ -78,8 +80,67 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def check_server(url: str) -> str:
+    """The bank's base URL as given to ``--server``, refused when it cannot be right: the
+    routes carry their own ``/v1``, so a URL ending in it doubles the prefix."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidInput(
+            f"--server {url!r} is not an http(s) URL: give the bank's base URL, "
+            "e.g. http://127.0.0.1:8000",
+            field="server",
+        )
+    if parsed.path.rstrip("/").endswith("/v1"):
+        base = str(parsed.copy_with(path=parsed.path.rstrip("/")[: -len("/v1")] or "/"))
+        raise InvalidInput(
+            f"--server {url} ends in /v1: give the bank's base URL without it ({base.rstrip('/')})",
+            field="server",
+        )
+    return url
+
+
+_ADVICE = {
+    401: "the token was refused: check --token (or $CREDITBANK_TOKEN), or ask the bank "
+    "for a new one (creditbank token create)",
+    403: "this token's account may not do that: use a token of the right actor",
+    404: "check --server (the bank's base URL, e.g. http://127.0.0.1:8000) and the ids given",
+    413: "the request is too large: use a smaller --batch",
+    429: "the bank is busy: wait a little and run the same command again (it is safe)",
+}
+
+
+def server_problem(exc: ApiError) -> str:
+    """One line for a refusal by the bank: its status and problem, and what to do."""
+    where = escape(f" [{exc.field}]") if exc.field else ""
+    advice = _ADVICE.get(exc.status)
+    if advice is None and exc.status >= 500:
+        advice = "the bank failed: try again later, and tell its operators if it persists"
+    tail = f"; {advice}" if advice else ""
+    return f"[red]error{where}:[/red] {exc.status} {escape(exc.detail)}{escape(tail)}"
+
+
+def connection_problem(exc: httpx.HTTPError) -> str:
+    """One line for a bank that could not be reached or did not answer."""
+    try:
+        url = exc.request.url
+        at = f" at {url.scheme}://{url.netloc.decode()}"
+    except RuntimeError:  # an error raised before any request was made
+        at = ""
+    if isinstance(exc, httpx.TimeoutException):
+        what = f"the bank{at} did not answer in time"
+    elif isinstance(exc, httpx.ConnectError):
+        what = f"cannot connect to the bank{at}"
+    else:
+        what = f"cannot talk to the bank{at} ({type(exc).__name__})"
+    return (
+        f"[red]error {escape('[server]')}:[/red] {escape(what)}: check --server and that the bank is "
+        "running (creditbank serve), then run the same command again"
+    )
+
+
 def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Report domain and verification errors as one line and exit code 1 (no traceback)."""
+    """Report domain, verification and server errors as one line with what to do, and exit
+    code 1 (no traceback)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -90,5 +151,9 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise fail(f"[red]error{where}:[/red] {escape(exc.detail)}") from exc
         except VerificationError as exc:
             raise fail(f"[red]verification failed:[/red] {escape(str(exc))}") from exc
+        except ApiError as exc:
+            raise fail(server_problem(exc)) from exc
+        except httpx.HTTPError as exc:
+            raise fail(connection_problem(exc)) from exc
 
     return wrapper

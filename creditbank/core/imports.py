@@ -27,6 +27,45 @@ COLUMNS = (
 )
 
 
+REQUIRED = ("completion_id", "learner", "course_id", "completed_at", "hours_attended")
+
+
+def columns_of(text: str, *, fmt: str) -> list[str]:
+    """The columns of an export: a CSV's header, or every key a JSON Lines object uses (in
+    order of first use); lines that are not JSON objects are left to the per-row check."""
+    if fmt == "csv":
+        return next(csv.reader(io.StringIO(text)), [])
+    if fmt != "jsonl":
+        raise ValueError(f"unknown format {fmt!r}: use jsonl or csv")
+    seen: dict[str, None] = {}
+    for line in text.splitlines():
+        try:
+            record = json.loads(line, parse_float=lambda v: v)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            seen.update(dict.fromkeys(str(k) for k in record))
+    return list(seen)
+
+
+def check_columns(columns: list[str], *, ignore: frozenset[str] = frozenset()) -> None:
+    """Refuse an export whose columns the bank does not know, or that lacks a required one,
+    once for the whole file (not row by row). ``ignore`` names extra columns to drop."""
+    unknown = [c for c in columns if c not in COLUMNS and c not in ignore]
+    missing = [c for c in REQUIRED if c not in columns]
+    problems = []
+    if unknown:
+        problems.append(
+            f"unknown columns {', '.join(unknown)} (drop them, or pass --ignore-columns "
+            f"{','.join(unknown)})"
+        )
+    if missing:
+        problems.append(f"missing columns {', '.join(missing)}")
+    if problems:
+        problems.append(f"the columns are {', '.join(COLUMNS)}")
+        raise ValueError("; ".join(problems))
+
+
 @dataclass(frozen=True)
 class Row:
     """One input row: its line number, and a statement or the reason there is none."""
@@ -35,6 +74,10 @@ class Row:
     raw: str
     statement: dict[str, Any] | None
     problem: str | None = None
+
+
+def _without(record: dict[str, Any], ignore: frozenset[str]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ignore} if ignore else record
 
 
 def _statement(provider: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -75,8 +118,11 @@ def _statement(provider: str, record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_rows(text: str, provider: str, *, fmt: str) -> Iterator[Row]:
-    """Rows of a JSON Lines (``jsonl``) or CSV (``csv``) export, in order."""
+def read_rows(
+    text: str, provider: str, *, fmt: str, ignore: frozenset[str] = frozenset()
+) -> Iterator[Row]:
+    """Rows of a JSON Lines (``jsonl``) or CSV (``csv``) export, in order; the columns in
+    ``ignore`` are dropped from every row."""
     if fmt == "jsonl":
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -85,7 +131,7 @@ def read_rows(text: str, provider: str, *, fmt: str) -> Iterator[Row]:
                 record = json.loads(line, parse_float=lambda v: v)  # keep decimals as text
                 if not isinstance(record, dict):
                     raise ValueError("a line must hold one JSON object")
-                yield Row(n, line, _statement(provider, record))
+                yield Row(n, line, _statement(provider, _without(record, ignore)))
             except (json.JSONDecodeError, ValueError) as exc:
                 yield Row(n, line, None, str(exc))
     elif fmt == "csv":
@@ -96,7 +142,7 @@ def read_rows(text: str, provider: str, *, fmt: str) -> Iterator[Row]:
             try:
                 if None in record:
                     raise ValueError("more values than columns")
-                yield Row(line_no, raw, _statement(provider, dict(record)))
+                yield Row(line_no, raw, _statement(provider, _without(dict(record), ignore)))
             except ValueError as exc:
                 yield Row(line_no, raw, None, str(exc))
     else:

@@ -11,10 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.core.tlog import merkle, tiles
+from creditbank.db import tables
 from creditbank.ledger import store
 from creditbank.ledger.tree import receipt_for
 
@@ -108,3 +109,25 @@ def tile(engine: Engine, path: str) -> TileData:
                 raise NotFound(f"tile {path} is beyond the log (size {size})", field="path")
             content = b"".join(hashes)
     return TileData(content, ref.width is None)
+
+
+MAX_IDS_ASKED = 1000
+
+
+def logged_ids(engine: Engine, actor: str, ids: list[str]) -> list[str]:
+    """Which of ``ids`` ``actor`` has already logged (statement ids are idempotency keys),
+    in the order asked: a re-run import asks once per batch instead of re-posting each."""
+    if len(ids) > MAX_IDS_ASKED:
+        raise InvalidInput(f"ask about at most {MAX_IDS_ASKED} ids at a time", field="ids")
+    wanted = set(ids)
+    if not wanted:
+        return []
+    t = tables.log_entries
+    with engine.connect() as conn:
+        found = {
+            str(row.idem_key)
+            for row in conn.execute(
+                select(t.c.idem_key).where(t.c.actor == actor, t.c.idem_key.in_(sorted(wanted)))
+            )
+        }
+    return [i for i in dict.fromkeys(ids) if i in found]

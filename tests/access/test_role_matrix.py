@@ -87,6 +87,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("POST", "/v1/auth/token"): (ANYONE, 200),
     ("POST", "/v1/auth/activate"): (ANYONE, 204),
     ("POST", "/v1/ledger/entries"): (ORGS, 201),
+    ("POST", "/v1/ledger/logged"): (ORGS, 200),
     ("POST", "/v1/courses"): (PROVIDER, 201),
     ("POST", "/v1/courses/recognitions"): (AUTHORITY, 201),
     ("POST", "/v1/completions"): (PROVIDER, 201),
@@ -193,6 +194,9 @@ class World:
             ("POST", "/v1/auth/activate"): self._activation,
             ("POST", "/v1/ledger/entries"): lambda: Call(
                 "/v1/ledger/entries", json=payload(notice(*self.statement_author(caller)))
+            ),
+            ("POST", "/v1/ledger/logged"): lambda: Call(
+                "/v1/ledger/logged", json={"ids": [f"done-{n}", "never-logged"]}
             ),
             ("POST", "/v1/courses"): lambda: Call(
                 "/v1/courses", json=payload(sign_statement(course(f"c{n}"), self.keys["prov-a"]))

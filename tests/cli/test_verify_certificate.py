@@ -101,4 +101,4 @@ def test_bad_keys_and_unreachable_servers_exit_1(world: World, tmp_path: Path) -
     server = f"http://127.0.0.1:{free_port()}"
     code, out = run(NUMBER, "--server", server, "--key", world.bank.verifier_key)
     assert code == 1
-    assert f"cannot reach {server}" in out
+    assert f"cannot connect to the bank at {server}" in out

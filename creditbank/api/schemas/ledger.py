@@ -26,6 +26,20 @@ class StatementIn(BaseModel):
         return SignedStatement(self.statement, self.key_id, decode_signature(self.signature))
 
 
+class LoggedIdsIn(BaseModel):
+    """Statement ids of the caller's, to ask which are already logged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(max_length=1000, description="up to 1,000 statement ids")
+
+
+class LoggedIdsOut(Public):
+    """The ids asked about that the caller has already logged, in the order asked."""
+
+    logged: list[str]
+
+
 class AppendedOut(Public):
     """A logged statement: where it is and the receipt that proves it (and its
     decisions, the ``derived`` entries)."""
