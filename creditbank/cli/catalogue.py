@@ -14,9 +14,11 @@ from rich.table import Table
 from creditbank.bank import open_bank
 from creditbank.catalogue import service
 from creditbank.cli.common import (
+    AsJson,
     DatabaseUrl,
     DataDir,
     cli_errors,
+    echo_json,
     err_console,
     make_settings,
     out_console,
@@ -66,13 +68,33 @@ def list_(
     ] = None,
     level: Annotated[int | None, typer.Option(min=1, max=5)] = None,
     area: Annotated[Area | None, typer.Option()] = None,
+    as_json: AsJson = False,
 ) -> None:
-    """List the standards in standards/ (filters: occupation, level, area)."""
+    """List the standards in standards/ (filters: occupation, level, area).
+
+    Example: creditbank standards list --level 5 --area data --json
+    """
     catalogue = load_catalogue(root)
+    found = catalogue.find(occupation=occupation, level=level, area=area)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": s.id,
+                    "version": s.version,
+                    "title_zh": s.title_zh,
+                    "title_en": s.title_en,
+                    "occupation_code": s.occupation_code,
+                    "levels": list(s.level_numbers),
+                    "areas": list(s.areas),
+                }
+                for s in found
+            ]
+        )
+        return
     table = Table(title="AI vocational competency standards")
     for col in ("id", "version", "title", "occupation", "levels", "areas"):
         table.add_column(col, overflow="fold")
-    found = catalogue.find(occupation=occupation, level=level, area=area)
     for s in found:
         table.add_row(
             s.id,

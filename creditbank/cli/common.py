@@ -4,6 +4,7 @@ consoles made per invocation."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -12,6 +13,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Column, Table
 
 from creditbank.client import ApiError
 from creditbank.core.errors import CreditBankError, InvalidInput, VerificationError
@@ -31,6 +33,10 @@ DatabaseUrl = Annotated[
         help="SQLAlchemy URL (default $CREDITBANK_DATABASE_URL, else the one `init` saved in "
         "the data dir's creditbank.toml, else SQLite in the data dir).",
     ),
+]
+
+AsJson = Annotated[
+    bool, typer.Option("--json", help="JSON instead of tables: one object, for scripts.")
 ]
 
 P = ParamSpec("P")
@@ -71,6 +77,23 @@ def log_verifier_key(key: str | None, data_dir: Path | None) -> str:
         except OSError as exc:
             raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="key") from exc
     return key
+
+
+def table(title: str, *headers: str) -> Table:
+    """A table that reads at any width: long cells fold, and no header is broken inside a
+    word (each column is at least as wide as its header's longest word)."""
+    return Table(
+        *(
+            Column(h, overflow="fold", min_width=max(len(w) for w in h.split()))
+            for h in headers
+        ),
+        title=title,
+    )
+
+
+def echo_json(value: Any) -> None:
+    """Print ``value`` as one JSON document on standard output (no console, no width)."""
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def fail(message: str) -> typer.Exit:
@@ -133,8 +156,8 @@ def connection_problem(exc: httpx.HTTPError) -> str:
     else:
         what = f"cannot talk to the bank{at} ({type(exc).__name__})"
     return (
-        f"[red]error {escape('[server]')}:[/red] {escape(what)}: check --server and that the bank is "
-        "running (creditbank serve), then run the same command again"
+        f"[red]error {escape('[server]')}:[/red] {escape(what)}: check --server and that the "
+        "bank is running (creditbank serve), then run the same command again"
     )
 
 

@@ -6,10 +6,18 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from creditbank.bank import open_bank
-from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, make_settings, out_console
+from creditbank.cli.common import (
+    AsJson,
+    DatabaseUrl,
+    DataDir,
+    cli_errors,
+    echo_json,
+    make_settings,
+    out_console,
+    table,
+)
 from creditbank.credits import service
 
 
@@ -18,21 +26,35 @@ def balance(
     account: Annotated[
         str, typer.Argument(help="The learner's account number, e.g. CB12345678906.")
     ],
+    as_json: AsJson = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """A learner's credits per unit and progress toward each level."""
+    """A learner's credits per unit and progress toward each level.
+
+    Example: creditbank balance CB12345678906 --json
+    """
     bank = open_bank(make_settings(data_dir, database_url))
     now = datetime.now(UTC)
     try:
         held, levels = service.balance_and_progress(bank.engine, account, now)
     finally:
         bank.close()
-    table = Table(title=f"credits of {account} (active total {held['total_active']})")
-    for col in ("standard", "level", "unit", "active", "of which online", "expired", "revoked"):
-        table.add_column(col, overflow="fold")
+    if as_json:
+        echo_json({"balance": held, "progress": levels})
+        return
+    units = table(
+        f"credits of {account} (active total {held['total_active']})",
+        "standard",
+        "level",
+        "unit",
+        "active",
+        "online",
+        "expired",
+        "revoked",
+    )
     for u in held["units"]:
-        table.add_row(
+        units.add_row(
             u["standard_id"],
             str(u["level"]),
             u["unit_code"],
@@ -42,10 +64,16 @@ def balance(
             u["revoked"],
         )
     console = out_console()
-    console.print(table)
-    progress = Table(title="progress toward each level")
-    for col in ("standard", "level", "counted / required", "eligible", "missing units"):
-        progress.add_column(col, overflow="fold")
+    console.print(units)
+    console.print("online: active credits earned online (they count up to the program's cap)")
+    progress = table(
+        "progress toward each level",
+        "standard",
+        "level",
+        "counted / required",
+        "eligible",
+        "missing units",
+    )
     for p in levels:
         missing = ", ".join(f"{code} {n}" for code, n in p["missing_units"].items()) or "-"
         if p["needs_lower_level_certificate"]:

@@ -14,9 +14,11 @@ from creditbank.cli.actors import actor_app
 from creditbank.cli.bench import bench_app
 from creditbank.cli.catalogue import course_app, standards_app
 from creditbank.cli.common import (
+    AsJson,
     DatabaseUrl,
     DataDir,
     cli_errors,
+    echo_json,
     err_console,
     fail,
     log_verifier_key,
@@ -119,20 +121,26 @@ def _progress() -> Progress:
 
 
 @app.command()
-def routes() -> None:
+def routes(as_json: AsJson = False) -> None:
     """List every HTTP route and the roles that may call it (the one access table).
 
     Needs no ledger: it reads the code's table, so it takes no --data-dir or
     --database-url.
+
+    Example: creditbank routes --json
     """
     from rich.table import Table
 
     from creditbank.api.policy import ROUTE_ROLES
 
+    ordered = sorted(ROUTE_ROLES.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    if as_json:
+        echo_json([{"method": m, "path": p, "roles": sorted(roles)} for (m, p), roles in ordered])
+        return
     table = Table(title="routes and roles")
     for col in ("method", "path", "roles"):
         table.add_column(col, overflow="fold")
-    for (method, path), roles in sorted(ROUTE_ROLES.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    for (method, path), roles in ordered:
         table.add_row(method, path, ", ".join(sorted(roles)) or "anyone")
     out_console().print(table)
 

@@ -12,7 +12,15 @@ from rich.table import Table
 from creditbank.access import tokens as service
 from creditbank.access.tokens import MAX_TOKEN_DAYS
 from creditbank.bank import open_bank
-from creditbank.cli.common import DatabaseUrl, DataDir, cli_errors, make_settings, out_console
+from creditbank.cli.common import (
+    AsJson,
+    DatabaseUrl,
+    DataDir,
+    cli_errors,
+    echo_json,
+    make_settings,
+    out_console,
+)
 
 token_app = typer.Typer(help="Bearer tokens for organisations.", no_args_is_help=True)
 
@@ -65,13 +73,21 @@ def revoke(token_id: str, data_dir: DataDir = None, database_url: DatabaseUrl = 
 
 @token_app.command("list")
 @cli_errors
-def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Organisation tokens (never the tokens themselves)."""
+def list_(
+    as_json: AsJson = False, data_dir: DataDir = None, database_url: DatabaseUrl = None
+) -> None:
+    """Organisation tokens (never the tokens themselves).
+
+    Example: creditbank token list --json
+    """
     bank = open_bank(make_settings(data_dir, database_url))
     try:
         rows = service.list_tokens(bank.engine)
     finally:
         bank.close()
+    if as_json:
+        echo_json([dict(r) for r in rows])
+        return
     table = Table(title="tokens")
     for col in ("token_id", "role", "actor_id", "label", "created_at", "expires_at", "revoked_at"):
         table.add_column(col, overflow="fold")

@@ -60,6 +60,18 @@ def test_list_and_show() -> None:
     assert code == 1
 
 
+def test_list_as_json_is_the_catalogue_filtered() -> None:
+    from creditbank.cli.catalogue import PROJECT_ROOT
+    from creditbank.standards.catalogue import load_catalogue
+
+    result = runner.invoke(app, ["standards", "list", "--level", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    expected = load_catalogue(PROJECT_ROOT).find(occupation=None, level=5, area=None)
+    assert [s["id"] for s in listed] == [s.id for s in expected]
+    assert all(5 in s["levels"] for s in listed)
+
+
 def test_publish_and_courses(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert run("init", "--data-dir", str(data))[0] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from creditbank.bank import open_bank
 from creditbank.cli.main import app
+from creditbank.credits.service import balance_and_progress
 from creditbank.ledger import reads, store
 from creditbank.settings import Settings
 from creditbank.tooling.demo import DEMO_LEARNERS, demo_person
@@ -142,6 +144,19 @@ def test_demo_runs_end_to_end(tmp_path: Path, privacy_scan: PrivacyScan) -> None
         assert counts["subsidy.paid"] > 0
         assert counts["subsidy.rejected"] == 1
         assert counts["subsidy.clawback_due"] >= 1
+        # a learner's balance as JSON: the same figures the service reads
+        with bank.engine.connect() as conn:
+            account = str(
+                store.query(conn, "SELECT account FROM learner_accounts ORDER BY account")[0][0]
+            )
+        result = runner.invoke(app, ["balance", account, "--json", "--data-dir", str(target)])
+        assert result.exit_code == 0, result.output
+        shown = json.loads(result.stdout)
+        held, _ = balance_and_progress(bank.engine, account, datetime.now(UTC))
+        assert shown["balance"]["total_active"] == held["total_active"]
+        assert {u["unit_code"] for u in shown["balance"]["units"]} == {
+            u["unit_code"] for u in held["units"]
+        }
         # none of the demo's learners' personal data is on its ledger
         for i in range(DEMO_LEARNERS):
             person = demo_person(i)
@@ -166,6 +181,9 @@ def test_routes_lists_the_access_table() -> None:
     assert "/v1/learners/{account}/export" in out
     assert "learner" in out
     assert out.count("\n") >= len(ROUTE_ROLES)
+    listed = json.loads(runner.invoke(app, ["routes", "--json"]).stdout)
+    assert {(r["method"], r["path"]) for r in listed} == set(ROUTE_ROLES)
+    assert {"method": "GET", "path": "/v1/rewards", "roles": ["authority"]} in listed
 
 
 # --- files at rest and organisation tokens ---------------------------------------------------
@@ -229,5 +247,10 @@ def test_token_create_issues_tokens_for_1_to_3650_days(initialized: tuple[Path, 
         assert f"expires {today + timedelta(days=lifetime):%Y-%m-%d}" in out
         assert out.splitlines()[-1].startswith("cbt_")
     assert token_count(data, url) == 3
+    result = runner.invoke(app, ["token", "list", "--json", *where])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert [t["actor_id"] for t in listed] == ["authority"] * 3
+    assert all("secret" not in t and not str(t["token_id"]).startswith("cbt_") for t in listed)
     code, out = run("token", "create", "--actor", "nobody", *where)
     assert (code, out.strip()) == (1, "error [actor]: no registered actor nobody")

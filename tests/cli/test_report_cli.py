@@ -4,6 +4,7 @@ with --csv; exit 1 with a message for a year no program governs."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -62,6 +63,24 @@ def test_report_prints_tables_and_writes_csv(
     assert cells[("targets", "certified_trainees", "actual")] == "1"
     assert cells[("rewards", "paid", "amount_fen")] == "50000"
     assert cells[("providers", "prov-a", "subsidy_open_fen")] == "420000"
+
+    # --json: the report's figures themselves, for scripts
+    code, out = run("report", "--year", "2026", "--json", *where)
+    assert code == 0, out
+    assert json.loads(out) == json.loads(json.dumps(expected))
+
+    # at 80 columns every table fits and no header is broken inside a word
+    result = runner.invoke(app, ["report", "--year", "2026", *where], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    for headers in (
+        ("provider", "posted", "awarded", "credits", "certified"),
+        ("provider", "paid", "approved", "claimed", "open"),
+        ("status", "count", "amount"),
+        ("figure", "actual", "target", "percent"),
+    ):
+        assert any(all(h in line for h in headers) for line in lines), headers
 
     code, out = run("report", "--year", "2031", *where)
     assert code == 1
