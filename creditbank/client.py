@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -246,6 +246,20 @@ class CreditBankClient:
             raise ApiError.from_response(response)
         return response
 
+    def _paged(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a list route, a page at a time (following its Link rel="next"),
+        fetched lazily as the caller iterates."""
+        url, query = path, dict(params or {})
+        while True:
+            response = self._request("GET", url, params=query)
+            yield from _objects(response)
+            following = response.links.get("next", {}).get("url")
+            if not following:
+                return
+            url, query = following, {}
+
     def _signer(self) -> tuple[KeyPair, str]:
         if self.key is None or self.actor is None:
             raise ValueError("signing statements needs a client made with key= and actor=")
@@ -372,8 +386,18 @@ class CreditBankClient:
         return _object(self._request("GET", f"/v1/learners/{account}/progress"))
 
     def history(self, account: str, *, receipts: bool = True) -> dict[str, Any]:
+        """The learner's whole history (every page of it, merged)."""
+        path = f"/v1/learners/{quote(account, safe='')}/history"
         params = {"receipts": "true" if receipts else "false"}
-        return _object(self._request("GET", f"/v1/learners/{account}/history", params=params))
+        merged = _object(self._request("GET", path, params=params))
+        while merged.get("next_cursor"):
+            more = _object(
+                self._request("GET", path, params={**params, "cursor": merged["next_cursor"]})
+            )
+            merged["completions"] += more["completions"]
+            merged["awards"] += more["awards"]
+            merged["next_cursor"] = more.get("next_cursor")
+        return merged
 
     # --- the log ----------------------------------------------------------------------
 
@@ -419,23 +443,23 @@ class CreditBankClient:
 
     def standards(
         self, *, occupation: str | None = None, level: int | None = None, area: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Summaries of the published standards matching every filter given."""
+    ) -> Iterator[dict[str, Any]]:
+        """Summaries of the published standards matching every filter given, by id."""
         filters = {"occupation": occupation, "level": level, "area": area}
         params = {k: v for k, v in filters.items() if v is not None}
-        return _objects(self._request("GET", "/v1/standards", params=params))
+        return self._paged("/v1/standards", params)
 
     def standard(self, standard_id: str) -> dict[str, Any]:
         """One standard in full (newest published version) with its version history."""
         return _object(self._request("GET", f"/v1/standards/{standard_id}"))
 
-    def programs(self) -> list[dict[str, Any]]:
-        """The published programs."""
-        return _objects(self._request("GET", "/v1/programs"))
+    def programs(self) -> Iterator[dict[str, Any]]:
+        """The published programs, by year."""
+        return self._paged("/v1/programs")
 
-    def courses(self, provider: str) -> list[dict[str, Any]]:
-        """A provider's courses with their recognition status now."""
-        return _objects(self._request("GET", f"/v1/providers/{provider}/courses"))
+    def courses(self, provider: str) -> Iterator[dict[str, Any]]:
+        """A provider's courses with their recognition status now, by id."""
+        return self._paged(f"/v1/providers/{quote(provider, safe='')}/courses")
 
     def register_course(
         self,
@@ -573,15 +597,12 @@ class CreditBankClient:
 
     def applications(
         self, account: str | None = None, *, status: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> Iterator[dict[str, Any]]:
         """A learner's applications (``account``), or the applications this client may
         assess (a certifying body: its standards; the authority: all), by ``status``."""
         if account is not None:
-            return _objects(
-                self._request("GET", f"/v1/learners/{quote(account, safe='')}/applications")
-            )
-        params = {} if status is None else {"status": status}
-        return _objects(self._request("GET", "/v1/applications", params=params))
+            return self._paged(f"/v1/learners/{quote(account, safe='')}/applications")
+        return self._paged("/v1/applications", {} if status is None else {"status": status})
 
     def application(self, index: int) -> dict[str, Any]:
         """An application and the learner's record for that standard level (progress,
@@ -612,13 +633,12 @@ class CreditBankClient:
         *,
         program_id: str | None = None,
         status: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> Iterator[dict[str, Any]]:
         """A learner's rewards (``account``), or every reward (authority), filtered."""
         if account is not None:
-            return _objects(self._request("GET", f"/v1/learners/{quote(account, safe='')}/rewards"))
+            return self._paged(f"/v1/learners/{quote(account, safe='')}/rewards")
         filters = {"program_id": program_id, "status": status}
-        params = {k: v for k, v in filters.items() if v is not None}
-        return _objects(self._request("GET", "/v1/rewards", params=params))
+        return self._paged("/v1/rewards", {k: v for k, v in filters.items() if v is not None})
 
     def pay_reward(self, statement: Mapping[str, Any]) -> Appended:
         """Post a ``reward.paid`` statement (signed here)."""
@@ -638,15 +658,13 @@ class CreditBankClient:
         *,
         status: str | None = None,
         program_id: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> Iterator[dict[str, Any]]:
         """A provider's subsidy parts (``provider``), or every part (authority)."""
         if provider is not None:
-            params = {} if status is None else {"status": status}
             path = f"/v1/providers/{quote(provider, safe='')}/subsidies"
-            return _objects(self._request("GET", path, params=params))
+            return self._paged(path, {} if status is None else {"status": status})
         filters = {"status": status, "program_id": program_id}
-        params = {k: v for k, v in filters.items() if v is not None}
-        return _objects(self._request("GET", "/v1/subsidies", params=params))
+        return self._paged("/v1/subsidies", {k: v for k, v in filters.items() if v is not None})
 
     def claim_subsidy(self, statement: Mapping[str, Any]) -> Appended:
         """Post a ``subsidy.claimed`` statement (signed here)."""

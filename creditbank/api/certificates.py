@@ -3,15 +3,16 @@ record the assessment, issue and revoke; anyone reads a certificate by its numbe
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
 
 from creditbank.api.appended import REPOSTED, appended_response
 from creditbank.api.deps import BankDep
+from creditbank.api.paging import NEXT_LINK, PageDep, paged
 from creditbank.api.policy import PrincipalDep, signed_in
 from creditbank.api.schemas.certificates import (
     ApplicationIn,
@@ -63,25 +64,34 @@ async def apply(
     )
 
 
-@router.get("/learners/{account}/applications")
-def learner_applications(account: AccountPath, bank: BankDep) -> list[ApplicationPublic]:
+@router.get("/learners/{account}/applications", responses=NEXT_LINK)
+def learner_applications(
+    account: AccountPath, bank: BankDep, page: PageDep, request: Request, response: Response
+) -> list[ApplicationPublic]:
     """The learner's applications with their status (pending, assessed, failed, issued)."""
-    found = service.learner_applications(bank.engine, account)
-    return [ApplicationPublic.model_validate(a) for a in found]
+    found = service.learner_applications(bank.engine, account, page)
+    return paged(request, response, page, found, _index, ApplicationPublic.model_validate)
 
 
-@router.get("/applications")
+@router.get("/applications", responses=NEXT_LINK)
 def list_applications(
     bank: BankDep,
     principal: PrincipalDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     status: Annotated[ApplicationStatus | None, Query()] = None,
 ) -> list[ApplicationPublic]:
-    """Applications: a certifying body sees those for the standards it is accredited
-    for; the authority sees all."""
+    """Applications, oldest first: a certifying body sees those for the standards it is
+    accredited for; the authority sees all."""
     who = signed_in(principal)
     certifier = who.actor_id if who.role == "certifier" else None
-    found = service.list_applications(bank.engine, certifier=certifier, status=status)
-    return [ApplicationPublic.model_validate(a) for a in found]
+    found = service.list_applications(bank.engine, certifier=certifier, status=status, page=page)
+    return paged(request, response, page, found, _index, ApplicationPublic.model_validate)
+
+
+def _index(item: dict[str, Any]) -> int:
+    return int(item["index"])
 
 
 @router.get("/applications/{index}")

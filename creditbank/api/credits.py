@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from creditbank.api.appended import REPOSTED, appended_response
 from creditbank.api.deps import BankDep
+from creditbank.api.paging import NEXT_LINK, PageDep, link_next
 from creditbank.api.policy import PrincipalDep, signed_in
 from creditbank.api.schemas.credits import (
     BalancePublic,
@@ -79,14 +80,22 @@ def progress(account: AccountPath, bank: BankDep) -> ProgressPublic:
     )
 
 
-@router.get("/learners/{account}/history")
+@router.get("/learners/{account}/history", responses=NEXT_LINK)
 def history(
     account: AccountPath,
     bank: BankDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     receipts: Annotated[bool, Query(description="Inline a receipt with every item.")] = True,
 ) -> HistoryPublic:
-    """Every completion with its outcome and reason, every award, each with its receipt."""
-    return HistoryPublic.model_validate(service.history(bank.engine, account, receipts=receipts))
+    """Every completion with its outcome and reason, every award, each with its receipt,
+    in ledger order, ``limit`` items (completions and awards together) a page."""
+    found = HistoryPublic.model_validate(
+        service.history(bank.engine, account, receipts=receipts, page=page)
+    )
+    link_next(request, response, page, found.next_cursor)
+    return found
 
 
 @router.get("/learners/{account}/receipts/{index}", response_class=PlainTextResponse)

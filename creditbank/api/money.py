@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from creditbank.api.appended import REPOSTED, appended_response
 from creditbank.api.deps import BankDep
 from creditbank.api.media import ALSO_CSV, CsvResponse
+from creditbank.api.paging import NEXT_LINK, PageDep, paged
 from creditbank.api.policy import PrincipalDep, signed_in
 from creditbank.api.schemas.ledger import AppendedOut, StatementIn
 from creditbank.api.schemas.money import (
@@ -34,21 +35,35 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="Calendar year (Asia/Sh
 # --- rewards -----------------------------------------------------------------------------
 
 
-@router.get("/learners/{account}/rewards")
-def learner_rewards(account: AccountPath, bank: BankDep) -> list[RewardPublic]:
-    """The learner's rewards: amount, status, payment."""
-    return [RewardPublic.model_validate(r) for r in service.learner_rewards(bank.engine, account)]
+@router.get("/learners/{account}/rewards", responses=NEXT_LINK)
+def learner_rewards(
+    account: AccountPath, bank: BankDep, page: PageDep, request: Request, response: Response
+) -> list[RewardPublic]:
+    """The learner's rewards, oldest first: amount, status, payment."""
+    found = service.learner_rewards(bank.engine, account, page)
+    return paged(request, response, page, found, _index, RewardPublic.model_validate)
 
 
-@router.get("/rewards")
+@router.get("/rewards", responses=NEXT_LINK)
 def list_rewards(
     bank: BankDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     program_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[RewardStatus | None, Query()] = None,
 ) -> list[RewardPublic]:
     """Every reward, oldest first (waiting ones in their queue order)."""
-    found = service.list_rewards(bank.engine, program_id=program_id, status=status)
-    return [RewardPublic.model_validate(r) for r in found]
+    found = service.list_rewards(bank.engine, program_id=program_id, status=status, page=page)
+    return paged(request, response, page, found, _index, RewardPublic.model_validate)
+
+
+def _index(item: dict[str, Any]) -> int:
+    return int(item["index"])
+
+
+def _part(item: dict[str, Any]) -> tuple[int, str]:
+    return (int(item["entitlement_index"]), str(item["provider"]))
 
 
 @router.post("/rewards/payments", status_code=201, response_model=AppendedOut, responses=REPOSTED)
@@ -85,26 +100,32 @@ def budgets(program_id: ProgramId, bank: BankDep) -> ProgramBudgetsPublic:
 # --- subsidies ---------------------------------------------------------------------------
 
 
-@router.get("/providers/{provider}/subsidies")
+@router.get("/providers/{provider}/subsidies", responses=NEXT_LINK)
 def provider_subsidies(
     provider: Annotated[str, Path(min_length=1, max_length=64)],
     bank: BankDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     status: Annotated[PartStatus | None, Query()] = None,
 ) -> list[SubsidyPartPublic]:
-    """A provider's subsidy entitlements (a provider: only its own)."""
-    found = service.provider_subsidies(bank.engine, provider, status=status)
-    return [SubsidyPartPublic.model_validate(p) for p in found]
+    """A provider's subsidy entitlements, oldest first (a provider: only its own)."""
+    found = service.provider_subsidies(bank.engine, provider, status=status, page=page)
+    return paged(request, response, page, found, _part, SubsidyPartPublic.model_validate)
 
 
-@router.get("/subsidies")
+@router.get("/subsidies", responses=NEXT_LINK)
 def list_subsidies(
     bank: BankDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     status: Annotated[PartStatus | None, Query()] = None,
     program_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[SubsidyPartPublic]:
-    """Every provider's subsidy parts."""
-    found = service.list_subsidies(bank.engine, status=status, program_id=program_id)
-    return [SubsidyPartPublic.model_validate(p) for p in found]
+    """Every provider's subsidy parts, oldest first."""
+    found = service.list_subsidies(bank.engine, status=status, program_id=program_id, page=page)
+    return paged(request, response, page, found, _part, SubsidyPartPublic.model_validate)
 
 
 @router.post("/subsidies/claims", status_code=201, response_model=AppendedOut, responses=REPOSTED)

@@ -16,9 +16,11 @@ from sqlmodel import select as select_models
 from creditbank.core.entry import format_time, parse_time, sign_statement
 from creditbank.core.errors import CreditBankError, InvalidInput, NotFound
 from creditbank.core.keys import KeyPair
+from creditbank.core.paging import PageRequest
 from creditbank.core.standards.model import Area, Standard, content_hash, format_credits, semver_key
 from creditbank.core.standards.program import Program
 from creditbank.core.statements.catalogue import course_recognition
+from creditbank.db.paging import keyset
 from creditbank.db.tables import Course, CourseRecognition, PublishedProgram, PublishedStandard
 from creditbank.ledger.actors import AUTHORITY
 from creditbank.ledger.sequencer import Appended, Ledger
@@ -96,8 +98,10 @@ def list_standards(
     occupation: str | None = None,
     level: int | None = None,
     area: Area | None = None,
+    page: PageRequest | None = None,
 ) -> list[dict[str, Any]]:
-    """Summaries of the published standards matching every filter given."""
+    """Summaries of the published standards matching every filter given, by id (with a
+    page request: those after its cursor, up to one more than its limit)."""
     published = published_standards(engine)
     catalogue = Catalogue(tuple(s for s, _, _ in published))
     keep = {s.id for s in catalogue.find(occupation=occupation, level=level, area=area)}
@@ -114,8 +118,13 @@ def list_standards(
             "published_index": index,
         }
         for s, digest, index in published
-        if s.id in keep
-    ]
+        if s.id in keep and (page is None or _after(s.id, page))
+    ][: None if page is None else page.limit + 1]
+
+
+def _after(key: str, page: PageRequest) -> bool:
+    after = page.after_as("")
+    return after is None or key > str(after)
 
 
 def get_standard(engine: Engine, standard_id: str) -> dict[str, Any]:
@@ -145,13 +154,22 @@ def get_standard(engine: Engine, standard_id: str) -> dict[str, Any]:
     }
 
 
-def list_programs(engine: Engine) -> list[dict[str, Any]]:
+def program_key(year: int, program_id: str) -> str:
+    """The sort key of a program in lists: year, then id."""
+    return f"{year:04d}/{program_id}"
+
+
+def list_programs(engine: Engine, page: PageRequest | None = None) -> list[dict[str, Any]]:
+    """The published programs by year and id (with a page request: after its cursor)."""
     with Session(engine) as session:
         rows = session.exec(
             select_models(PublishedProgram).order_by(
                 col(PublishedProgram.year), col(PublishedProgram.program_id)
             )
         ).all()
+    if page is not None:
+        rows = [r for r in rows if _after(program_key(r.year, r.program_id), page)]
+        rows = rows[: page.limit + 1]
     return [
         {
             "program": json.loads(r.document),
@@ -181,17 +199,28 @@ def course_status(
     return "expired", None
 
 
-def list_courses(engine: Engine, provider: str, now: datetime) -> list[dict[str, Any]]:
-    """A provider's courses with their recognition status at ``now``."""
+def list_courses(
+    engine: Engine, provider: str, now: datetime, page: PageRequest | None = None
+) -> list[dict[str, Any]]:
+    """A provider's courses by id with their recognition status at ``now`` (with a page
+    request: those after its cursor)."""
     with Session(engine) as session:
         courses = session.exec(
-            select_models(Course)
-            .where(col(Course.provider) == provider)
-            .order_by(col(Course.course_id))
+            keyset(
+                select_models(Course)
+                .where(col(Course.provider) == provider)
+                .order_by(col(Course.course_id)),
+                page,
+                col(Course.course_id),
+                example="",
+            )
         ).all()
         recs = session.exec(
             select_models(CourseRecognition)
-            .where(col(CourseRecognition.provider) == provider)
+            .where(
+                col(CourseRecognition.provider) == provider,
+                col(CourseRecognition.course_id).in_([c.course_id for c in courses]),
+            )
             .order_by(col(CourseRecognition.recognized_index))
         ).all()
     by_course: dict[str, list[tuple[str, str, int]]] = {}

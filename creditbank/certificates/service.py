@@ -27,9 +27,11 @@ from creditbank.certificates.store import has_active_certificate
 from creditbank.core.accounts import check_account_number
 from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import Forbidden, NotFound
+from creditbank.core.paging import PageRequest
 from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import format_credits
 from creditbank.credits.store import learner_awards
+from creditbank.db.paging import keyset
 from creditbank.db.tables import (
     Certificate,
     CertificateApplication,
@@ -73,24 +75,40 @@ def accredited_standards(session: Session, certifier: str) -> set[str]:
     }
 
 
-def learner_applications(engine: Engine, account: str) -> list[dict[str, Any]]:
-    """The learner's applications, oldest first, with their status."""
+def learner_applications(
+    engine: Engine, account: str, page: PageRequest | None = None
+) -> list[dict[str, Any]]:
+    """The learner's applications, oldest first, with their status (with a page request:
+    those after its cursor)."""
+    app = CertificateApplication
     with Session(engine) as session:
         _require_account(session, account)
         rows = session.exec(
-            select_models(CertificateApplication)
-            .where(col(CertificateApplication.learner) == account)
-            .order_by(col(CertificateApplication.idx))
+            keyset(
+                select_models(app).where(col(app.learner) == account).order_by(col(app.idx)),
+                page,
+                col(app.idx),
+                example=0,
+            )
         ).all()
         return [_application_view(r) for r in rows]
 
 
 def list_applications(
-    engine: Engine, *, certifier: str | None = None, status: ApplicationStatus | None = None
+    engine: Engine,
+    *,
+    certifier: str | None = None,
+    status: ApplicationStatus | None = None,
+    page: PageRequest | None = None,
 ) -> list[dict[str, Any]]:
     """Applications, oldest first: for a certifying body (``certifier``) only those for the
     standards it is accredited for; for the authority (None) all of them."""
-    query = select_models(CertificateApplication).order_by(col(CertificateApplication.idx))
+    query = keyset(
+        select_models(CertificateApplication).order_by(col(CertificateApplication.idx)),
+        page,
+        col(CertificateApplication.idx),
+        example=0,
+    )
     if status is not None:
         query = query.where(col(CertificateApplication.status) == status)
     with Session(engine) as session:

@@ -15,10 +15,12 @@ from creditbank.certificates.store import has_active_certificate
 from creditbank.core.accounts import check_account_number
 from creditbank.core.entry import parse_time
 from creditbank.core.errors import NotFound
+from creditbank.core.paging import PageRequest, encode_cursor
 from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import format_credits
 from creditbank.credits.store import learner_awards
 from creditbank.db import tables
+from creditbank.db.paging import keyset
 from creditbank.db.tables import Completion, CreditAward, Eligibility, LearnerAccount, LearnerEntry
 from creditbank.ledger.tree import receipt_for
 
@@ -117,20 +119,42 @@ def progress(engine: Engine, account: str, now: datetime) -> dict[str, Any]:
     return {"account": account, "as_of": now.isoformat().replace("+00:00", "Z"), "levels": levels}
 
 
-def history(engine: Engine, account: str, *, receipts: bool = True) -> dict[str, Any]:
-    """Every completion with its outcome and reason, every award, each with its receipt."""
+def history(
+    engine: Engine, account: str, *, receipts: bool = True, page: PageRequest | None = None
+) -> dict[str, Any]:
+    """Every completion with its outcome and reason, every award, each with its receipt.
+    With a page request: the next ``limit`` of them in ledger order after its cursor, and
+    ``next_cursor`` (None on the last page)."""
     _require_account(engine, account)
     with Session(engine) as session:
         completions = session.exec(
-            select_models(Completion)
-            .where(col(Completion.learner) == account)
-            .order_by(col(Completion.idx))
+            keyset(
+                select_models(Completion)
+                .where(col(Completion.learner) == account)
+                .order_by(col(Completion.idx)),
+                page,
+                col(Completion.idx),
+                example=0,
+            )
         ).all()
         awards = session.exec(
-            select_models(CreditAward)
-            .where(col(CreditAward.learner) == account)
-            .order_by(col(CreditAward.idx))
+            keyset(
+                select_models(CreditAward)
+                .where(col(CreditAward.learner) == account)
+                .order_by(col(CreditAward.idx)),
+                page,
+                col(CreditAward.idx),
+                example=0,
+            )
         ).all()
+        next_cursor = None
+        if page is not None:  # one page of both, in ledger order
+            merged = sorted([c.idx for c in completions] + [a.idx for a in awards])
+            cut_at = merged[page.limit - 1] if len(merged) > page.limit else None
+            if cut_at is not None:
+                next_cursor = encode_cursor(cut_at)
+                completions = [c for c in completions if c.idx <= cut_at]
+                awards = [a for a in awards if a.idx <= cut_at]
         conn = session.connection()
 
         def receipt(index: int) -> str | None:
@@ -171,6 +195,7 @@ def history(engine: Engine, account: str, *, receipts: bool = True) -> dict[str,
                 }
                 for r in awards
             ],
+            "next_cursor": next_cursor,
         }
 
 

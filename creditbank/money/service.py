@@ -14,10 +14,12 @@ from sqlmodel import select as select_models
 
 from creditbank.core.accounts import check_account_number
 from creditbank.core.errors import NotFound
+from creditbank.core.paging import PageRequest
 from creditbank.core.rules.money import PartStatus as PartStatus  # re-exported: the API's schemas
 from creditbank.core.rules.money import RewardStatus as RewardStatus
 from creditbank.core.standards.model import format_credits
 from creditbank.db import tables
+from creditbank.db.paging import keyset
 from creditbank.db.tables import LearnerAccount, Reward, Subsidy, SubsidyPart
 from creditbank.money import store
 
@@ -42,23 +44,38 @@ def _reward_view(r: Reward) -> dict[str, Any]:
     }
 
 
-def learner_rewards(engine: Engine, account: str) -> list[dict[str, Any]]:
-    """The learner's rewards, oldest first."""
+def learner_rewards(
+    engine: Engine, account: str, page: PageRequest | None = None
+) -> list[dict[str, Any]]:
+    """The learner's rewards, oldest first (with a page request: after its cursor)."""
     check_account_number(account)
     with Session(engine) as session:
         if session.get(LearnerAccount, account) is None:
             raise NotFound(f"no account {account}", field="account")
         rewards = session.exec(
-            select_models(Reward).where(col(Reward.learner) == account).order_by(col(Reward.idx))
+            keyset(
+                select_models(Reward)
+                .where(col(Reward.learner) == account)
+                .order_by(col(Reward.idx)),
+                page,
+                col(Reward.idx),
+                example=0,
+            )
         ).all()
         return [_reward_view(r) for r in rewards]
 
 
 def list_rewards(
-    engine: Engine, *, program_id: str | None = None, status: RewardStatus | None = None
+    engine: Engine,
+    *,
+    program_id: str | None = None,
+    status: RewardStatus | None = None,
+    page: PageRequest | None = None,
 ) -> list[dict[str, Any]]:
     """Rewards, oldest first (so ``pending_budget`` ones are in their queue order)."""
-    query = select_models(Reward).order_by(col(Reward.idx))
+    query = keyset(
+        select_models(Reward).order_by(col(Reward.idx)), page, col(Reward.idx), example=0
+    )
     if program_id is not None:
         query = query.where(col(Reward.program_id) == program_id)
     if status is not None:
@@ -122,11 +139,16 @@ def _subsidies(
     provider: str | None = None,
     status: PartStatus | None = None,
     program_id: str | None = None,
+    page: PageRequest | None = None,
 ) -> list[dict[str, Any]]:
-    query = (
+    query = keyset(
         select_models(SubsidyPart, Subsidy)
         .join(Subsidy, col(Subsidy.idx) == col(SubsidyPart.entitlement_index))
-        .order_by(col(SubsidyPart.entitlement_index), col(SubsidyPart.provider))
+        .order_by(col(SubsidyPart.entitlement_index), col(SubsidyPart.provider)),
+        page,
+        col(SubsidyPart.entitlement_index),
+        col(SubsidyPart.provider),
+        example=(0, ""),
     )
     if provider is not None:
         query = query.where(col(SubsidyPart.provider) == provider)
@@ -161,14 +183,22 @@ def _subsidy_view(p: SubsidyPart, s: Subsidy) -> dict[str, Any]:
 
 
 def provider_subsidies(
-    engine: Engine, provider: str, *, status: PartStatus | None = None
+    engine: Engine,
+    provider: str,
+    *,
+    status: PartStatus | None = None,
+    page: PageRequest | None = None,
 ) -> list[dict[str, Any]]:
     """A provider's subsidy parts (its entitlements), oldest first."""
-    return _subsidies(engine, provider=provider, status=status)
+    return _subsidies(engine, provider=provider, status=status, page=page)
 
 
 def list_subsidies(
-    engine: Engine, *, status: PartStatus | None = None, program_id: str | None = None
+    engine: Engine,
+    *,
+    status: PartStatus | None = None,
+    program_id: str | None = None,
+    page: PageRequest | None = None,
 ) -> list[dict[str, Any]]:
-    """Every provider's subsidy parts, oldest first."""
-    return _subsidies(engine, status=status, program_id=program_id)
+    """Every provider's subsidy parts, oldest first (entitlement, then provider)."""
+    return _subsidies(engine, status=status, program_id=program_id, page=page)

@@ -69,7 +69,7 @@ def test_the_whole_story_through_the_sdk(
     )
     issued = cert_a.issue_certificate(issuance)
     cert_a.verify(issued)
-    assert learner.applications(learner_id)[0]["status"] == "issued"
+    assert next(learner.applications(learner_id))["status"] == "issued"
     assert CreditBankClient.certificate(learner, "DAN5-2026-000042")["status"] == "active"
 
     # the reward: granted, then paid by the authority with a reference
@@ -80,7 +80,7 @@ def test_the_whole_story_through_the_sdk(
     authority.verify(paid)
     (reward,) = learner.rewards(learner_id)
     assert (reward["status"], reward["payment_reference"]) == ("paid", "ICBC-2026-0001")
-    assert authority.rewards(program_id=PROGRAM, status="paid")[0]["index"] == reward["index"]
+    assert next(authority.rewards(program_id=PROGRAM, status="paid"))["index"] == reward["index"]
 
     # the subsidy: 6,000 yuan split 7.0 : 3.0 credits between prov-a and prov-b
     parts = {p["provider"]: p for p in authority.subsidies(program_id=PROGRAM)}
@@ -91,7 +91,7 @@ def test_the_whole_story_through_the_sdk(
     entitlement = parts["prov-a"]["entitlement_index"]
     assert [p["provider"] for p in prov_a.subsidies("prov-a")] == ["prov-a"]
     prov_a.claim_subsidy(flow.claim(entitlement, "prov-a"))
-    assert prov_a.subsidies("prov-a", status="claimed")[0]["entitlement_index"] == entitlement
+    assert next(prov_a.subsidies("prov-a", status="claimed"))["entitlement_index"] == entitlement
     authority.approve_subsidy(flow.decision("subsidy.approved", entitlement, "prov-a"))
     budgets = authority.budgets(PROGRAM)
     assert budgets["subsidy"]["committed_fen"] == 420_000
@@ -112,7 +112,7 @@ def test_the_whole_story_through_the_sdk(
     revoked = cert_a.revoke_certificate(flow.revocation("DAN5-2026-000042"))
     cert_a.verify(revoked)
     assert cert_a.certificate("DAN5-2026-000042")["status"] == "revoked"
-    assert learner.rewards(learner_id)[0]["status"] == "clawback_due"
+    assert next(learner.rewards(learner_id))["status"] == "clawback_due"
     statuses = {p["provider"]: p["status"] for p in authority.subsidies()}
     assert statuses == {"prov-a": "clawback_due", "prov-b": "rejected"}
     budgets = authority.budgets(PROGRAM)
@@ -131,7 +131,7 @@ def test_the_whole_story_through_the_sdk(
 
     # an SDK error carries the problem
     with pytest.raises(ApiError) as err:
-        prov_a.subsidies("prov-b")
+        list(prov_a.subsidies("prov-b"))
     assert (err.value.status, err.value.field) == (403, "provider")
 
 
@@ -297,3 +297,21 @@ def test_payments_refused_write_nothing(flow: Flow, bank: Bank, client: ASGIClie
     assert r.status_code == 201, r.text
     twice = flow.reward_payment(reward)
     problem(client.post("/v1/rewards/payments", json=signed(flow, twice), token=authority), 409)
+
+
+def test_subsidy_parts_page_by_entitlement_then_provider(bank: Bank, client: ASGIClient) -> None:
+    flow = money_world(bank)
+    for n in (1, 2):
+        flow.certify(f"DAN5-2026-00000{n}")
+    client.token = token_for(bank, "authority")
+    whole = client.get("/v1/subsidies?limit=1000").json()
+    keys = [(p["entitlement_index"], p["provider"]) for p in whole]
+    assert len(keys) >= 4  # two entitlements, each split between two providers
+    assert keys == sorted(keys)
+    walked: list[tuple[int, str]] = []
+    url = "/v1/subsidies?limit=1"
+    while url:
+        response = client.get(url)
+        walked += [(p["entitlement_index"], p["provider"]) for p in response.json()]
+        url = response.links.get("next", {}).get("url", "")
+    assert walked == keys

@@ -151,7 +151,7 @@ def test_a_success_that_is_not_json_raises_api_error() -> None:
         CreditBankClient("http://bank.test", transport=transport) as client,
         pytest.raises(ApiError, match="not JSON") as err,
     ):
-        client.standards()
+        list(client.standards())
     assert (err.value.status, err.value.title) == (200, "Unexpected response")
 
 
@@ -188,7 +188,7 @@ def test_courses_are_registered_and_recognized_through_the_client(
     assert all(5 in s["levels"] for s in provider.standards(level=5))
     assert "ai-ethics-reviewer" in {s["id"] for s in provider.standards(area="ai_ethics")}
     assert provider.standard("data-annotator")["standard"]["title_zh"] == "数据标注员"
-    assert provider.programs()[0]["program"]["subsidy_per_trainee_fen"] == 600000
+    assert next(provider.programs())["program"]["subsidy_per_trainee_fen"] == 600000
     with pytest.raises(ApiError) as missing:
         provider.standard("nope")
     assert missing.value.status == 404
@@ -197,14 +197,14 @@ def test_courses_are_registered_and_recognized_through_the_client(
     assert provider.verify(registered).index == registered.index
     # the client writes exactly the statement the catalogue service defines
     assert statement_of(registered) == statements.course_registration("prov-a", "c1", **COURSE)
-    assert provider.courses("prov-a")[0]["status"] == "registered"
+    assert next(provider.courses("prov-a"))["status"] == "registered"
 
     start, end = clock.now - timedelta(days=1), clock.now + timedelta(days=30)
     recognized = authority.recognize_course("prov-a", "c1", start, end)
     assert statement_of(recognized) == statements.course_recognition(
         "prov-a", "c1", valid_from=start, valid_until=end
     )
-    courses = provider.courses("prov-a")
+    courses = list(provider.courses("prov-a"))
     assert courses[0]["status"] == "recognized"
     assert courses[0]["credits"] == "3.0"  # 480 tenths of hours // 16
 

@@ -137,3 +137,6 @@ class HistoryPublic(Public):
     account: str
     completions: list[HistoryCompletionPublic]
     awards: list[HistoryAwardPublic]
+    next_cursor: str | None = Field(
+        default=None, description="The next page's cursor (also in the Link header); None: last"
+    )
