@@ -28,6 +28,7 @@ from creditbank.credits.handlers import (
     EligibilityHandler,
 )
 from creditbank.ledger.actors import (
+    ActorAccreditedHandler,
     ActorRegisteredHandler,
     KeyAddedHandler,
     KeyRecoveredHandler,
@@ -56,6 +57,7 @@ def default_handlers() -> dict[str, KindHandler]:
     """Every kind the bank accepts, mapped to its rules."""
     return {
         "actor.registered": ActorRegisteredHandler(),
+        "actor.accredited": ActorAccreditedHandler(),
         "key.added": KeyAddedHandler(),
         "key.recovered": KeyRecoveredHandler(),
         "key.revoked": KeyRevokedHandler(),

@@ -113,6 +113,18 @@ def _key_entries(conn: Connection, entries: _Entries, indexes: list[int]) -> dic
     return found
 
 
+def _accreditations(conn: Connection, entries: _Entries, issuer: str, before: int) -> list[int]:
+    """The ``actor.accredited`` entries of the issuer logged before the certificate (the
+    last one says what it was accredited for when it issued; rare, so read by kind)."""
+    e = tables.log_entries
+    found = conn.execute(
+        select(e.c.idx)
+        .where(e.c.kind == "actor.accredited", e.c.idx < before)
+        .order_by(e.c.idx)
+    ).scalars()
+    return [i for i in found if entries.body(i).get("actor_id") == issuer]
+
+
 def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
     """The certificate ``number`` with every entry it rests on, each with its receipt,
     the latest checkpoint and consistency proofs to it."""
@@ -139,6 +151,8 @@ def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
             assessment = _assessment(conn, application)
             if assessment is not None:
                 roles.setdefault(assessment, "assessment")
+        for index in _accreditations(conn, entries, row.issuer, row.issued_index):
+            roles.setdefault(index, "accreditation")
         for index, role in _key_entries(conn, entries, list(roles)).items():
             roles.setdefault(index, role)
         listed = []

@@ -100,20 +100,31 @@ def register(
 @cli_errors
 def accredit(
     actor_id: Annotated[str, typer.Argument(metavar="ID", help="The certifying body.")],
-    standards: Annotated[str, typer.Option(help="The standards, S1,S2.")],
+    standards: Annotated[
+        str, typer.Option(help="Every standard it is accredited for from now on, S1,S2.")
+    ],
+    authority_key: AuthorityKey = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Change a certifying body's accreditation. Refused today: the standards are part of
-    its registration (actor.registered) and no entry kind changes them yet.
+    """Set a certifying body's accreditation from now on (the whole list; signed by the
+    authority as actor.accredited). Certificates issued before keep theirs.
 
     Example: creditbank actor accredit cb-weld --standards weld-1,weld-3
     """
     bank = _open(data_dir, database_url)
     try:
-        service.accredit(bank, actor_id, _standards(standards))
+        index = service.accredit(
+            bank, _authority(bank, authority_key), actor_id, _standards(standards)
+        )
     finally:
         bank.close()
+    out_console().print(
+        f"accredited {actor_id} for {', '.join(sorted(_standards(standards))) or 'no standard'} "
+        f"at index {index}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @actor_app.command("list")

@@ -64,6 +64,9 @@ KINDS: dict[str, Authorship] = {
     "actor.registered": _signed(
         ("authority",), "entry 0: the authority registers itself; then it registers actors"
     ),
+    "actor.accredited": _signed(
+        ("authority",), "a certifying body's standards from now on (the whole list)"
+    ),
     "key.added": _signed(ORGANISATIONS, "an actor adds a key for itself, signed by its own key"),
     "key.recovered": _signed(
         ("authority",), "a recovery key for an actor with no active signing key left"

@@ -25,8 +25,6 @@ from creditbank.core.errors import (
     Conflict,
     CreditBankError,
     InvalidInput,
-    NotFound,
-    RuleViolation,
     VerificationError,
 )
 from creditbank.core.keys import KeyPair, write_key_file
@@ -192,19 +190,22 @@ def register_actor(
     return done.index, author_key_id(raw)
 
 
-def accredit(bank: BankServices, actor_id: str, standards: Sequence[str]) -> None:
-    """Change a certifying body's accreditation: no entry kind does that yet. The standards
-    are part of ``actor.registered`` only, so this refuses (naming the actor's current
-    accreditation) rather than invent a kind."""
-    actor = next((a for a in list_actors(bank.engine) if a.id == actor_id), None)
-    if actor is None:
-        raise NotFound(f"no actor {actor_id}", field="actor_id")
-    current = ", ".join(actor.standards) or "none"
-    raise RuleViolation(
-        f"accreditation is set at registration ({actor_id}: {current}); no entry kind "
-        "changes it yet",
-        field="standards",
-    )
+def accredit(
+    bank: BankServices, authority: KeyPair, actor_id: str, standards: Sequence[str]
+) -> int:
+    """Set the standards a certifying body is accredited for from now on (the whole list),
+    signed by the authority (``actor.accredited``). Returns the entry's index."""
+    _check_actor_id(actor_id)
+    wanted = sorted(set(standards))
+    statement = {
+        "kind": "actor.accredited",
+        "actor": AUTHORITY,
+        # one entry per change: the same list set again later is a new entry, not a repost
+        "id": f"accredit-{actor_id}-{bank.ledger.clock():%Y%m%dT%H%M%S%f}",
+        "body": {"actor_id": actor_id, "standards": wanted},
+    }
+    [done] = _append(bank, [statement], [authority])
+    return done.index
 
 
 def rotate_key(

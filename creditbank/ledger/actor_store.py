@@ -73,6 +73,13 @@ def insert_accreditations(ctx: BatchContext, actor_id: str, standards: Iterable[
         )
 
 
+def replace_accreditations(ctx: BatchContext, actor_id: str, standards: Iterable[str]) -> None:
+    """A certifying body's accreditation from now on: exactly ``standards``."""
+    t = tables.certifier_standards
+    ctx.conn.execute(t.delete().where(t.c.actor_id == actor_id))
+    insert_accreditations(ctx, actor_id, standards)
+
+
 def accredited(ctx: BatchContext, certifier: str, standard_id: str) -> bool:
     """Whether the certifying body is accredited for the standard."""
     rows = store.query(

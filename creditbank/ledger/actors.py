@@ -23,6 +23,7 @@ from creditbank.core.entry import AUTHORITY as AUTHORITY
 from creditbank.core.entry import Derivation, SignedStatement
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.core.statements.actors import (
+    ActorAccredited,
     ActorRegistered,
     KeyAdded,
     KeyRecovered,
@@ -78,6 +79,31 @@ class ActorRegisteredHandler:
         )
         _add_key(ctx, index, body.actor_id, body.public_key)
         actor_store.insert_accreditations(ctx, body.actor_id, body.standards)
+        return []
+
+
+class ActorAccreditedHandler:
+    """The authority changes a certifying body's accreditation; certificates it issued
+    before keep the accreditation they were issued under."""
+
+    def check(self, ctx: BatchContext, signed: SignedStatement) -> None:
+        body = parse_body(ActorAccredited, signed)
+        require_authority(ctx, signed)
+        actor = ctx.actor(body.actor_id)
+        if actor is None:
+            raise NotFound(f"no actor {body.actor_id}", field="statement.body.actor_id")
+        if actor.role != "certifier":
+            raise InvalidInput(
+                f"{body.actor_id} is a {actor.role}: only certifying bodies are accredited "
+                "for standards",
+                field="statement.body.actor_id",
+            )
+        if len(set(body.standards)) != len(body.standards):
+            raise InvalidInput("a standard is listed twice", field="statement.body.standards")
+
+    def apply(self, ctx: BatchContext, index: int, signed: SignedStatement) -> list[Derivation]:
+        body = parse_body(ActorAccredited, signed)
+        actor_store.replace_accreditations(ctx, body.actor_id, body.standards)
         return []
 
 

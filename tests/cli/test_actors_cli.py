@@ -165,7 +165,11 @@ def test_refusals_are_one_line_and_write_nothing(bank_args: list[str], tmp_path:
     )  # fmt: skip
     refused(
         bank_args, "actor", "accredit", "prov-a", "--standards", "weld-1",
-        expect="set at registration",
+        expect="only certifying bodies",
+    )  # fmt: skip
+    refused(
+        bank_args, "actor", "accredit", "nobody", "--standards", "weld-1",
+        expect="no actor nobody",
     )  # fmt: skip
     # A key of another actor cannot rotate prov-a's.
     refused(
@@ -174,6 +178,22 @@ def test_refusals_are_one_line_and_write_nothing(bank_args: list[str], tmp_path:
         "--new-key", str(tmp_path / "x.key"), expect="error",
     )  # fmt: skip
     assert not (tmp_path / "x.key").exists()
+
+
+def test_accredit_sets_a_certifying_bodys_standards(bank_args: list[str], tmp_path: Path) -> None:
+    code, out = run(
+        "actor", "register", "cb-weld", "--role", "certifier", "--name", "Board",
+        "--generate-key", str(tmp_path / "cb.key"), "--standards", "weld-1", *bank_args,
+    )  # fmt: skip
+    assert code == 0, out
+    assert actors(bank_args)["cb-weld"]["standards"] == ["weld-1"]
+    before = size(bank_args)
+    code, out = run("actor", "accredit", "cb-weld", "--standards", "weld-3,weld-2", *bank_args)
+    assert code == 0, out
+    assert f"accredited cb-weld for weld-2, weld-3 at index {before}" in out
+    assert actors(bank_args)["cb-weld"]["standards"] == ["weld-2", "weld-3"]
+    code, out = run("audit", *bank_args)
+    assert code == 0, out
 
 
 def test_xapi_enable_refuses_a_certifier_in_one_line(bank_args: list[str], tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from creditbank.core.entry import (
     encode_entry,
     sign_statement,
 )
-from creditbank.core.errors import InvalidInput, NotFound
+from creditbank.core.errors import Forbidden, InvalidInput, NotFound
 from creditbank.core.keys import KeyPair
 from creditbank.core.statements import catalogue as statements
 from creditbank.core.tlog import merkle
@@ -40,7 +40,14 @@ from creditbank.ledger import store
 from creditbank.ledger.tree import receipt_for
 from tests.conftest import FakeClock
 from tests.credits.conftest import COURSES, World
-from tests.credits.test_certificates import certifier, eligible_learner, issue, revoke
+from tests.credits.test_certificates import (
+    apply,
+    assess,
+    certifier,
+    eligible_learner,
+    issue,
+    revoke,
+)
 from tests.factories import b64, post_notice
 
 NUMBER = "DAN5-2026-000001"
@@ -542,3 +549,61 @@ def test_the_sdk_fetches_the_bundle_for_a_local_verdict(world: World, base_url: 
 def test_the_pure_verifier_agrees_with_the_handlers_on_numbers() -> None:
     assert CERTIFICATE_NUMBER == HANDLER_NUMBER_PATTERN
     assert re.fullmatch(CERTIFICATE_NUMBER, NUMBER)
+
+
+def accredit(world: World, actor: str, standards: list[str], ref: str) -> int:
+    """The authority sets ``actor``'s accreditation (``actor.accredited``)."""
+    return world.bank.ledger.append(
+        sign_statement(
+            {
+                "kind": "actor.accredited",
+                "actor": "authority",
+                "id": ref,
+                "body": {"actor_id": actor, "standards": standards},
+            },
+            world.bank.authority_key(),
+        )
+    ).index
+
+
+def test_an_accreditation_changed_on_the_ledger_is_what_the_verifier_checks(
+    world: World,
+) -> None:
+    key = certifier(world, "cert-a", ["ai-ethics-reviewer"])  # not data-annotator yet
+    learner, awards = eligible_learner(world)
+    application = apply(world, learner)
+    with pytest.raises(Forbidden):
+        assess(world, key, "cert-a", application)
+    changed = accredit(world, "cert-a", ["data-annotator"], "acc-1")
+    assess(world, key, "cert-a", application)
+    issue(world, key, "cert-a", learner, awards, application, number="DAN5-2026-000011")
+    bundle = bundle_of(world, "DAN5-2026-000011")
+    roles = {e["index"]: e["role"] for e in bundle["entries"]}
+    assert roles[changed] == "accreditation"
+    verdict = verdict_of(world, bundle, "DAN5-2026-000011")
+    assert verdict.valid, verdict.problems
+    # without the accreditation entry the registration's list is all a verifier sees
+    bundle["entries"] = [e for e in bundle["entries"] if e["index"] != changed]
+    verdict = verdict_of(world, bundle, "DAN5-2026-000011")
+    assert not verdict.valid
+    assert any("not accredited for data-annotator" in p for p in verdict.problems)
+    # withdrawn later: what it issued before stays valid; it cannot issue again
+    accredit(world, "cert-a", [], "acc-2")
+    assert verdict_of(world, bundle_of(world, "DAN5-2026-000011"), "DAN5-2026-000011").valid
+    learner2, _ = eligible_learner(world)
+    with pytest.raises(Forbidden):
+        assess(world, key, "cert-a", apply(world, learner2))
+
+
+def test_only_the_authority_accredits_and_only_certifying_bodies(world: World) -> None:
+    key = certifier(world, "cert-a", ["data-annotator"])
+    statement = {
+        "kind": "actor.accredited",
+        "actor": "cert-a",
+        "id": "self-accredit",
+        "body": {"actor_id": "cert-a", "standards": ["data-annotator", "ai-ethics-reviewer"]},
+    }
+    with pytest.raises(Forbidden):
+        world.bank.ledger.append(sign_statement(statement, key))
+    with pytest.raises(InvalidInput, match="only certifying bodies"):
+        accredit(world, "prov-a", ["data-annotator"], "acc-prov")

@@ -153,7 +153,8 @@ class BundleEntryPublic(Public):
     index: int
     kind: str
     role: str = Field(
-        description="certificate, revocation, award, completion, application, assessment or key"
+        description="certificate, revocation, award, completion, application, assessment, "
+        "accreditation or key"
     )
     receipt: str = Field(description="C2SP tlog-proof against the first checkpoint covering it")
 

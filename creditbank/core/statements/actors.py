@@ -1,5 +1,6 @@
 """Actors and their keys: registration (the authority's own first, then the
-organisations it accredits), keys added, recovered and revoked, and free-form notices."""
+organisations it accredits), a certifying body's accreditation changed, keys added,
+recovered and revoked, and free-form notices."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ class ActorRegistered(Body):
     standards: list[str] = Field(
         default_factory=list,
         description="For a certifying body: the standards it is accredited for.",
+    )
+
+
+class ActorAccredited(Body):
+    """The authority sets the standards a certifying body is accredited for, from this
+    entry on (the whole list: it replaces the registration's or the last one's)."""
+
+    actor_id: str = Field(pattern=ACTOR_RE.pattern)
+    standards: list[str] = Field(
+        max_length=150, description="Every standard it may assess and certify from now on."
     )
 
 

@@ -137,17 +137,29 @@ def check_issuer(entries: Entries, cert: ProvenEntry | None, authority: str | No
     problems: list[str] = []
     reg = registrations[0]
     standard = cert.body.get("standard_id")
-    standards = reg.body.get("standards")
+    # the accreditation in force when it issued: the last change before, or the registration
+    changes = [
+        e
+        for e in of_kind(entries, "actor.accredited")
+        if e.body.get("actor_id") == cert.actor and e.index < cert.index
+    ]
+    accreditation = max(changes, key=lambda e: e.index) if changes else reg
+    standards = accreditation.body.get("standards")
     if reg.body.get("role") != "certifier":
         problems.append(f"the issuer {cert.actor} is registered as {reg.body.get('role')}")
     elif not isinstance(standards, list) or standard not in standards:
         problems.append(f"the issuer {cert.actor} is not accredited for {standard}")
     if reg.actor != authority:
         problems.append(f"{cert.actor} was registered by {reg.actor}, not the authority")
+    problems += [
+        f"{cert.actor}'s accreditation at entry {e.index} is by {e.actor}, not the authority"
+        for e in changes
+        if e.actor != authority
+    ]
     return CheckResult(
         "issuer",
         f"{cert.actor} is a certifying body the authority accredited for {standard} "
-        f"(entry {reg.index})",
+        f"(entry {accreditation.index})",
         tuple(problems),
     )
 
