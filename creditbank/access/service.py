@@ -35,6 +35,7 @@ from creditbank.access.vault import (
 from creditbank.core.accounts import check_account_number, new_account_number
 from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from creditbank.credits import lrs_store
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
 from creditbank.db.tables import (
@@ -216,6 +217,32 @@ def activate(
             )
     if refusal is not None:
         raise refusal
+
+
+def reissue_activation(bank: BankServices, account: str, now: datetime) -> str:
+    """A new one-time activation code for an open account (a lost code, or a password to
+    reset): the old code and the password stop working; activation still asks for the
+    learner's ID number. Valid for 30 days, like the first one."""
+    check_account_number(account)
+    c, a = tables.learner_credentials, tables.learner_accounts
+    code, code_hash = new_code()
+    with bank.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        status = conn.execute(select(a.c.status).where(a.c.account == account)).scalar()
+        if status != "open":
+            raise NotFound(f"no open account {account}", field="account")
+        conn.execute(
+            update(c)
+            .where(c.c.account == account)
+            .values(
+                password_hash=None,
+                activation_hash=code_hash,
+                activation_expires=format_time(now + timedelta(days=30)),
+                failed_attempts=0,
+                locked_until=None,
+            )
+        )
+        record_event(conn, now, "activation_reissued", account, "new activation code")
+    return code
 
 
 # --- learner accounts --------------------------------------------------------------------
@@ -449,6 +476,7 @@ class _ShredPersonalData:
             .where(k.c.account == self.account, k.c.revoked_at.is_(None))
             .values(revoked_at=when)
         )
+        lrs_store.forget_learner(conn, self.account)
 
 
 def erase_account(

@@ -1,44 +1,229 @@
-"""xAPI statements in: `POST /xapi/statements` for LMSs (see docs/xapi.md)."""
+"""The xAPI LRS resource (``/xapi``; docs/xapi.md): statements in and out as xAPI 1.0.3
+and 2.0 clients expect, the about resource, and each provider's links from LMS accounts
+and activities to learners and courses.
+
+``XapiHeaders`` gives every ``/xapi`` answer, errors included, the
+``X-Experience-API-Version`` it is written in and ``X-Experience-API-Consistent-Through``,
+and answers xAPI's 400 where the rest of the API answers 422 (any bad request).
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from creditbank.api.deps import BankDep
 from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.schemas.base import Public
+from creditbank.core.entry import format_time
 from creditbank.credits import lrs
 
 router = APIRouter(prefix="/xapi", tags=["xapi"])
 
-ANSWERED_IN: dict[int | str, dict[str, Any]] = {
-    200: {
-        "headers": {
-            lrs.VERSION_HEADER: {
-                "description": "The xAPI version of the answer.",
-                "schema": {"type": "string", "const": lrs.ANSWER_VERSION},
-            }
-        }
-    }
+Version = Annotated[
+    str | None,
+    Header(alias=lrs.VERSION_HEADER, description="1.0.3 or 2.0.0 (required)"),
+]
+
+
+def _versioned(status: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"headers": _HEADERS}}
+
+
+_HEADERS: dict[str, Any] = {
+    lrs.VERSION_HEADER: {
+        "description": "The xAPI version of the answer (1.0.3 to a 1.0.x client).",
+        "schema": {"type": "string", "enum": list(lrs.VERSIONS)},
+    },
+    lrs.CONSISTENT_HEADER: {
+        "description": "Every statement stored up to this time is in the answer.",
+        "schema": {"type": "string"},
+    },
 }
+VERSIONED = _versioned(200)
 
 
-@router.post("/statements", responses=ANSWERED_IN)
+def _provider(principal: Any) -> str:
+    provider = signed_in(principal).actor_id
+    assert provider is not None  # providers' tokens name their actor
+    return str(provider)
+
+
+class AboutPublic(Public):
+    version: list[str]
+    extensions: dict[str, Any]
+
+
+class OutcomePublic(Public):
+    id: str
+    stored: str
+    outcome: str
+    reason: str | None
+    voided: bool
+    index: int | None
+    receipt: str | None
+
+
+class LearnerLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agent: dict[str, Any]
+    learner: str
+
+
+class CourseLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    activity: str
+    course_id: str
+
+
+class StatementsAnswer(BaseModel):
+    """A Statement (GET by ``statementId``) or a StatementResult (a query: ``statements``
+    and ``more``); the statements as they were stored."""
+
+    model_config = ConfigDict(extra="allow")
+    statements: list[dict[str, Any]] | None = None
+    more: str | None = None
+
+
+class LinksPublic(Public):
+    learners: list[dict[str, str]]
+    courses: list[dict[str, str]]
+
+
+@router.get("/about", response_model=AboutPublic)
+def get_about(version: Version = None) -> dict[str, Any]:
+    """The xAPI versions this LRS speaks (to a 1.0.x client: 1.0.3)."""
+    return lrs.about(version)
+
+
+@router.post("/statements", responses=VERSIONED)
 async def post_statements(
     bank: BankDep,
     principal: PrincipalDep,
-    response: Response,
     statements: Annotated[Any, Body(description="One xAPI statement or a list of them.")],
-    version: Annotated[str | None, Header(alias=lrs.VERSION_HEADER)] = None,
+    version: Version = None,
 ) -> list[str]:
-    """Store xAPI completed/passed/failed statements about the provider's courses as
-    completions signed with the provider's gateway key. Answers the statement ids (200),
-    or a problem naming every statement that could not be taken (nothing of a malformed
-    request is written)."""
-    provider = signed_in(principal).actor_id
-    assert provider is not None  # providers' tokens name their actor
-    ids = await run_in_threadpool(lrs.store_statements, bank, provider, statements, version)
-    response.headers[lrs.VERSION_HEADER] = lrs.ANSWER_VERSION
-    return ids
+    """Store statements (each is kept; completions of recognised courses are credited,
+    see /xapi/outcomes): the statement ids, in order (400 for invalid xAPI, 409 for an id
+    stored before with other content; then none is stored)."""
+    provider = _provider(principal)
+    return await run_in_threadpool(lrs.store_statements, bank, provider, statements, version)
+
+
+@router.put("/statements", status_code=204, responses=_versioned(204))
+async def put_statement(
+    bank: BankDep,
+    principal: PrincipalDep,
+    statementId: Annotated[str, Query(description="The statement's id (a UUID).")],
+    statement: Annotated[Any, Body(description="One xAPI statement.")],
+    version: Version = None,
+) -> Response:
+    """Store one statement under ``statementId`` (204; the same statement again: 204)."""
+    provider = _provider(principal)
+    await run_in_threadpool(
+        lambda: lrs.store_statements(bank, provider, statement, version, statement_id=statementId)
+    )
+    return Response(status_code=204)
+
+
+@router.get("/statements", response_model=StatementsAnswer, responses=VERSIONED)
+async def get_statements(
+    request: Request, bank: BankDep, principal: PrincipalDep, version: Version = None
+) -> JSONResponse:
+    """One statement (``statementId`` or ``voidedStatementId``), or a StatementResult of
+    those matching agent, verb, activity, registration, since and until (``limit``,
+    ``ascending``; ``more`` continues)."""
+    provider = _provider(principal)
+    params = dict(request.query_params)
+    found = await run_in_threadpool(lrs.get_statements, bank, provider, params, version)
+    # as stored: the statement's own members, whatever they are, unvalidated again
+    return JSONResponse(found.get("statement", found))
+
+
+@router.get("/outcomes", response_model=list[OutcomePublic])
+async def get_outcomes(
+    bank: BankDep,
+    principal: PrincipalDep,
+    statementId: Annotated[list[str], Query(description="Statement ids.")],
+) -> list[dict[str, Any]]:
+    """What each statement meant for the ledger: ``credited`` (the completion's index and
+    receipt), ``retracted`` (a voiding that retracted one), ``not_credited`` (with the
+    reason) or ``none`` (not a completion)."""
+    return await run_in_threadpool(lrs.outcomes, bank, _provider(principal), statementId)
+
+
+@router.put("/links/learners", status_code=204)
+async def link_learner(bank: BankDep, principal: PrincipalDep, link: LearnerLinkIn) -> Response:
+    """This LMS account (an xAPI Agent) is this learner account, in the provider's
+    statements."""
+    await run_in_threadpool(lrs.link_learner, bank, _provider(principal), link.agent, link.learner)
+    return Response(status_code=204)
+
+
+@router.put("/links/courses", status_code=204)
+async def link_course(bank: BankDep, principal: PrincipalDep, link: CourseLinkIn) -> Response:
+    """This activity IRI is this course of the provider."""
+    await run_in_threadpool(
+        lrs.link_course, bank, _provider(principal), link.activity, link.course_id
+    )
+    return Response(status_code=204)
+
+
+@router.get("/links", response_model=LinksPublic)
+async def get_links(bank: BankDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The provider's links."""
+    return await run_in_threadpool(lrs.links, bank, _provider(principal))
+
+
+class XapiHeaders:
+    """On ``/xapi`` paths: the version and consistent-through headers on every answer,
+    and 400 for 422 (body included)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/xapi"):
+            await self.app(scope, receive, send)
+            return
+        requested = None
+        for name, value in scope.get("headers", []):
+            if name == b"x-experience-api-version":
+                requested = value.decode("latin-1")
+        version = lrs.answer_version(requested)
+        bank = scope["app"].state.bank if "app" in scope else None
+        held: Message | None = None
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers[lrs.VERSION_HEADER] = version
+                if bank is not None:
+                    headers[lrs.CONSISTENT_HEADER] = format_time(bank.ledger.clock())
+                if message["status"] == 422:
+                    held = message  # rewrite once the (small) problem body is here
+                    return
+            elif held is not None and message["type"] == "http.response.body":
+                body = message.get("body", b"")
+                try:
+                    problem = json.loads(body)
+                    problem["status"] = 400
+                    body = json.dumps(problem).encode()
+                except (ValueError, TypeError):
+                    pass
+                headers = MutableHeaders(scope=held)
+                headers["content-length"] = str(len(body))
+                await send({**held, "status": 400})
+                held = None
+                message = {**message, "body": body}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -12,7 +12,8 @@ from pydantic import Field, StrictInt, StrictStr
 from creditbank.core.bodies import Body
 from creditbank.core.entry import AUTHORITY, format_time
 
-CourseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+# LMS course keys such as Open edX's course-v1:edX+DemoX+Demo_Course are course ids too
+CourseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._~:+-]{0,63}$")]
 HoursText = Annotated[StrictStr, Field(pattern=r"^(0|[1-9][0-9]{0,4})\.[0-9]$")]
 
 
