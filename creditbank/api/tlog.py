@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from creditbank.api.deps import BankDep
 from creditbank.api.media import BINARY, OctetStreamResponse
+from creditbank.federation.service import served_note
 from creditbank.ledger import reads
 
 router = APIRouter(prefix="/tlog", tags=["tlog-tiles"])
@@ -21,8 +22,9 @@ NO_CACHE = "no-cache"
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
 def checkpoint(bank: BankDep) -> PlainTextResponse:
-    """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
-    note = reads.checkpoint_note(bank.engine)
+    """The signed checkpoint (C2SP tlog-checkpoint in a signed note) with its witnesses'
+    cosignatures: with witnesses configured, the newest one they cosigned."""
+    note = served_note(bank.engine, bank.settings.keys_dir)
     return PlainTextResponse(note, headers={"Cache-Control": NO_CACHE})
 
 

@@ -23,13 +23,16 @@ from creditbank.ledger.kinds import BatchContext
 
 
 def has_active_certificate(conn: Connection, learner: str, standard_id: str, level: int) -> bool:
-    """Whether the learner holds an unrevoked certificate of that standard and level."""
+    """Whether the learner holds an unrevoked certificate of that standard and level,
+    issued here or recognised from a peer bank (docs/federation.md)."""
     return bool(
         store.query(
             conn,
             "SELECT 1 FROM certificates WHERE learner = ? AND standard_id = ? AND level = ? "
-            "AND revoked_index IS NULL",
-            (learner, standard_id, level),
+            "AND revoked_index IS NULL "
+            "UNION ALL SELECT 1 FROM recognitions WHERE learner = ? AND standard_id = ? "
+            "AND level = ? AND record = 'certificate' AND revoked_index IS NULL",
+            (learner, standard_id, level, learner, standard_id, level),
         )
     )
 

@@ -53,6 +53,15 @@ class Program(BaseModel):
     subsidy_budget_fen: Fen
     certified_trainees_target: Count
     advanced_certificates_target: Count
+    max_recognised_share_percent: Annotated[
+        StrictInt,
+        Field(
+            ge=0,
+            le=100,
+            description="At most this share of the credits a level requires may be credits "
+            "recognised from a peer bank (docs/federation.md).",
+        ),
+    ] = 50
 
     def reward_for_level_fen(self, level: int) -> int:
         """The uncapped reward for a certificate at ``level``."""

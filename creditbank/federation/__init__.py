@@ -1,0 +1,1 @@
+"""Federation: banks that witness each other, and recognition of peer banks' records."""
