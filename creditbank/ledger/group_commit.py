@@ -50,6 +50,15 @@ class GroupCommit(Generic[T]):
                 self._thread.start()
         self._queue.put(item)
 
+    @property
+    def running(self) -> bool:
+        """Whether appends are taken: not closed, and the thread (once started) alive."""
+        return not self._closed and (self._thread is None or self._thread.is_alive())
+
+    def waiting(self) -> int:
+        """How many items are queued behind the batch under way (approximately)."""
+        return self._queue.qsize()
+
     def close(self) -> None:
         """Finish the batch under way, stop the thread, refuse what is still queued."""
         self._closed = True

@@ -12,9 +12,12 @@ This module imports nothing but ``cryptography`` so worker processes start fast.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Job = tuple[bytes, bytes, bytes]
 """(message, signature, public key)"""
+CLOSE_TIMEOUT = 5.0  # seconds a stopping worker may take to finish its job
 WORKERS = 1  # one job at a time is ever outstanding: the next batch, or half of this one
 A = TypeVar("A")
 R = TypeVar("R")
@@ -40,6 +44,27 @@ def verify_all(jobs: Sequence[Job]) -> list[bool]:
         except (InvalidSignature, ValueError):
             out.append(False)
     return out
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: leave Ctrl-C (which a terminal sends to the whole process group) to the
+    parent, which stops the worker in :meth:`SignaturePool.close`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ignore SIGINT while a worker may be started: the worker inherits the disposition
+    from its first instruction, so a Ctrl-C during its start-up cannot kill it half-way
+    (printing a traceback). Only the main thread may change it; for a few milliseconds."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 class SignaturePool:
@@ -76,10 +101,13 @@ class SignaturePool:
         if self._broken:
             return None
         try:
-            if self._pool is None:
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(WORKERS, mp_context=context)
-            return self._pool.submit(fn, work)
+            with _interrupts_ignored():
+                if self._pool is None:
+                    context = multiprocessing.get_context("spawn")
+                    self._pool = ProcessPoolExecutor(
+                        WORKERS, mp_context=context, initializer=_ignore_interrupts
+                    )
+                return self._pool.submit(fn, work)
         except (BrokenProcessPool, RuntimeError, OSError):
             self._give_up()
             return None
@@ -98,6 +126,19 @@ class SignaturePool:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=not self._broken, cancel_futures=True)
-            self._pool = None
+        """Stop the worker: queued work is cancelled, the job under way (a batch's
+        signatures, well under a second) is let finish, and a worker that does not stop
+        then (or a broken pool's) is terminated, so no process outlives the pool, on
+        interrupt or error as at the end."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        try:
+            pool.shutdown(wait=False, cancel_futures=True)
+        finally:
+            for process in processes:
+                process.join(timeout=0 if self._broken else CLOSE_TIMEOUT)
+                if process.is_alive():
+                    process.terminate()
+                    process.join(timeout=CLOSE_TIMEOUT)

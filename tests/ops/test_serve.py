@@ -1,0 +1,126 @@
+"""`creditbank serve` as operators run it: the start-up line, and metrics that add up the
+figures of every worker process (prometheus-client's multi-process mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from creditbank.bank import init_bank
+from creditbank.settings import Settings
+from creditbank.tooling.bench.common import free_port
+from tests.ops.test_health import value
+
+CREDITBANK = Path(sys.executable).with_name("creditbank")
+
+
+def _serve(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `creditbank serve --workers 2` (JSON logs) and wait until it is ready; a port
+    taken meanwhile by another process (free_port's race) is retried on a new one."""
+    env = {**os.environ, "CREDITBANK_LOG_FORMAT": "json"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    for _ in range(3):
+        port = free_port()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [
+                    str(CREDITBANK),
+                    "serve",
+                    "--data-dir",
+                    str(settings.data_dir),
+                    "--database-url",
+                    settings.resolved_database_url,
+                    "--port",
+                    str(port),
+                    "--workers",
+                    "2",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300  # a busy machine starts workers slowly
+        while proc.poll() is None:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    return proc, base
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                pytest.fail(f"not ready:\n{log.read_text()}")
+            time.sleep(0.1)
+        if "address already in use" not in log.read_text():
+            pytest.fail(f"serve exited with {proc.returncode}:\n{log.read_text()}")
+    pytest.fail("no free port")
+
+
+@pytest.fixture
+def serving(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path, Settings]]:
+    """A running `creditbank serve --workers 2`: (base URL, its log file, settings)."""
+    init_bank(settings).close()
+    log = tmp_path / "serve.log"
+    proc, base = _serve(settings, log)
+    try:
+        yield base, log, settings
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_serve_announces_itself_and_adds_up_every_workers_metrics(
+    serving: tuple[str, Path, Settings],
+) -> None:
+    base, log, settings = serving
+    start = json.loads(log.read_text().splitlines()[0])
+    assert start["event"] == "start"
+    assert start["listen"] == base
+    assert start["workers"] == 2
+    assert start["database"] == settings.resolved_database_url  # no password in it to hide
+    assert start["origin"] == settings.origin
+    for _ in range(40):  # a new connection each: both workers take some
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    labels = {"method": "GET", "route": "/healthz", "status": "200"}
+    assert value(text, "creditbank_http_requests_total", **labels) == 40
+    answered = {
+        line["request_id"]
+        for line in map(json.loads, log.read_text().splitlines())
+        if line.get("route") == "/healthz"
+    }
+    assert len(answered) == 40
+
+
+def test_the_start_up_line_never_shows_a_password(tmp_path: Path) -> None:
+    code = (
+        "from creditbank.cli.serving import announce\n"
+        "from creditbank.settings import Settings\n"
+        f"s = Settings(data_dir={str(tmp_path)!r}, "
+        "database_url='postgresql+psycopg://bank:s3cret-pw@db.example:5432/bank', "
+        "log_format='json')\n"
+        "announce(s, host='0.0.0.0', port=8000, workers=2, origin='bank.example/log')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    line = json.loads(result.stderr)
+    assert line["database"] == "postgresql+psycopg://bank@db.example:5432/bank"
+    assert line["origin"] == "bank.example/log"
+    assert line["listen"] == "http://0.0.0.0:8000"
+    assert "s3cret" not in result.stderr
