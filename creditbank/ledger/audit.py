@@ -9,9 +9,10 @@ with the stored ones. The first problem found is reported with the index at faul
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from creditbank.db.tables import projection_tables
 from creditbank.ledger import store
 from creditbank.ledger.kinds import KindHandler
 from creditbank.ledger.replay import Replayer, ReplayFinding
+from creditbank.ledger.sigpool import SignaturePool
 
 Progress = Callable[[int], None]
 # One consistent snapshot for the whole audit while appends go on (SQLite's WAL readers
@@ -69,13 +71,18 @@ def audit(
     origin: str,
     handlers: dict[str, KindHandler],
     progress: Progress | None = None,
+    *,
+    parallel_min: int | None = None,
 ) -> AuditReport:
-    """Audit the whole log behind ``engine``; never raises for a finding, reports it."""
+    """Audit the whole log behind ``engine``; never raises for a finding, reports it.
+    Author signatures are checked on a second core when the log holds at least
+    ``parallel_min`` entries (default ``PARALLEL_REPLAY_MIN``)."""
     started = time.perf_counter()
     verifier = parse_verifier_key(verifier_key)
     with tempfile.TemporaryDirectory(prefix="creditbank-audit-") as tmp:
         scratch = make_engine(f"sqlite:///{Path(tmp) / 'replay.db'}", durable=False)
         upgrade(scratch)
+        replayer: Replayer | None = None
         try:
             with (
                 engine.connect().execution_options(
@@ -84,8 +91,14 @@ def audit(
                 scratch.connect().execution_options(**WRITE) as sconn,
                 conn.begin(),
                 sconn.begin(),
+                signature_pool(store.tree_size(conn), parallel_min) as pool,
             ):
-                n, cps = _audit(conn, sconn, verifier, origin, handlers, progress)
+                replayer = Replayer(sconn, handlers, pool)
+                with store.deferred_writes(sconn):
+                    try:
+                        n, cps = _audit(conn, replayer, verifier, origin, progress)
+                    except _Finding as f:
+                        raise _earliest(f, replayer) from f
                 _compare_projections(conn, sconn)
         except _Finding as f:
             return AuditReport(0, 0, time.perf_counter() - started, f.index, f.message)
@@ -94,18 +107,45 @@ def audit(
     return AuditReport(n, cps, time.perf_counter() - started)
 
 
+PARALLEL_REPLAY_MIN = 20_000
+"""Logs at least this long are replayed with author signatures checked on a second core
+(starting the worker takes a moment; below this it does not pay)."""
+
+
+@contextlib.contextmanager
+def signature_pool(size: int, parallel_min: int | None = None) -> Iterator[SignaturePool | None]:
+    """A signature worker for replaying a log of ``size`` entries, stopped afterwards
+    (also on an error or an interrupt); None for a log shorter than ``parallel_min``."""
+    if size < (PARALLEL_REPLAY_MIN if parallel_min is None else parallel_min):
+        yield None
+        return
+    pool = SignaturePool()
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def _earliest(finding: _Finding, replayer: Replayer) -> _Finding:
+    """``finding``, or an earlier entry's bad signature still being checked."""
+    try:
+        replayer.settle()
+    except ReplayFinding as f:
+        if finding.index is None or f.index < finding.index:
+            return _Finding(f.index, f.message)
+    return finding
+
+
 def _audit(
     conn: Connection,
-    sconn: Connection,
+    replayer: Replayer,
     verifier: object,
     origin: str,
-    handlers: dict[str, KindHandler],
     progress: Progress | None,
 ) -> tuple[int, int]:
     state = store.read_state(conn)
     if state is None:
         raise _Finding(None, "the log has no state row: not initialized")
-    replayer = Replayer(sconn, handlers)
     checkpoints = _checkpoints(conn)
     next_cp = next(checkpoints, None)
     prev_cp: tuple[int, bytes] | None = None
@@ -214,24 +254,68 @@ def _compare_projections(conn: Connection, sconn: Connection) -> None:
             )
 
 
-def rebuild(
-    engine: Engine, handlers: dict[str, KindHandler], progress: Progress | None = None
+def _replay(
+    replayer: Replayer, entries: Iterable[tuple[int, bytes]], progress: Progress | None
 ) -> int:
-    """Recompute every projection from the log alone, in one transaction."""
-    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        store.read_state(conn, for_update=True)  # hold the sequencer's lock meanwhile
-        for table in reversed(projection_tables()):
-            conn.execute(delete(table))
-        replayer = Replayer(conn, handlers)
-        count = 0
+    count = 0
+    for index, data in entries:
+        replayer.feed(index, data)
+        count += 1
+        if progress is not None and count % 1000 == 0:
+            progress(count)
+    replayer.finish()
+    return count
+
+
+def replay_elsewhere(
+    entries: Iterable[tuple[int, bytes]],
+    handlers: dict[str, KindHandler],
+    progress: Progress | None = None,
+    *,
+    size: int = 0,
+    parallel_min: int | None = None,
+) -> int:
+    """Re-derive a log read from elsewhere (a published tiles tree) into a scratch
+    database: every author signature and role checked, every decision the rules derive
+    matched with the entries that follow. ``size`` (the entries expected) decides
+    whether signatures are checked on a second core. Returns the entries replayed;
+    raises VerificationError at the first entry an honest ledger would not hold."""
+    with tempfile.TemporaryDirectory(prefix="creditbank-replay-") as tmp:
+        scratch = make_engine(f"sqlite:///{Path(tmp) / 'replay.db'}", durable=False)
+        upgrade(scratch)
         try:
-            with store.deferred_writes(conn):
-                for index, data, _ in store.iter_entries(conn):
-                    replayer.feed(index, data)
-                    count += 1
-                    if progress is not None and count % 1000 == 0:
-                        progress(count)
-            replayer.finish()
+            with (
+                scratch.connect().execution_options(**WRITE) as sconn,
+                sconn.begin(),
+                signature_pool(size, parallel_min) as pool,
+                store.deferred_writes(sconn),
+            ):
+                return _replay(Replayer(sconn, handlers, pool), entries, progress)
         except ReplayFinding as f:
             raise VerificationError(str(f)) from f
-    return count
+        finally:
+            scratch.dispose()
+
+
+def rebuild(
+    engine: Engine,
+    handlers: dict[str, KindHandler],
+    progress: Progress | None = None,
+    *,
+    parallel_min: int | None = None,
+) -> int:
+    """Recompute every projection from the log alone, in one transaction (author
+    signatures of a long log checked on a second core meanwhile)."""
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        state = store.read_state(conn, for_update=True)  # hold the sequencer's lock meanwhile
+        for table in reversed(projection_tables()):
+            conn.execute(delete(table))
+        entries = ((index, data) for index, data, _ in store.iter_entries(conn))
+        try:
+            with (
+                signature_pool(0 if state is None else state.size, parallel_min) as pool,
+                store.deferred_writes(conn),
+            ):
+                return _replay(Replayer(conn, handlers, pool), entries, progress)
+        except ReplayFinding as f:
+            raise VerificationError(str(f)) from f

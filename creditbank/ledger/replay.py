@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 from collections import deque
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from creditbank.core.entry import (
 )
 from creditbank.core.errors import CreditBankError
 from creditbank.ledger.kinds import BatchContext, KindHandler
+from creditbank.ledger.sigpool import Job, SignaturePool, verify_all
 
 _SIGNED_FIELDS = frozenset({"v", "kind", "statement", "key_id", "sig", "integrated_at"})
 _DERIVED_FIELDS = frozenset({"v", "kind", "statement", "integrated_at"})
@@ -49,10 +51,28 @@ class ReplayFinding(Exception):
         self.message = message
 
 
-class Replayer:
-    """Feeds entries in order into projections on ``conn``."""
+SIGNATURE_CHUNK = 2048
+"""Author signatures handed to the second core at a time during a long replay."""
+IN_FLIGHT = 2
+"""Chunks the second core may be behind before the replay waits for it."""
 
-    def __init__(self, conn: Connection, handlers: dict[str, KindHandler]) -> None:
+
+class Replayer:
+    """Feeds entries in order into projections on ``conn``.
+
+    With ``signatures`` (a long rebuild or audit), each author signature is checked on
+    the second core while the replay goes on: which key must have signed (the author's,
+    active at that point of the log) is decided here in order, only the Ed25519 check is
+    deferred. :meth:`settle` (called by :meth:`finish`, and before any other finding is
+    reported) waits for the verdicts, so the first bad entry is still the one reported.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        handlers: dict[str, KindHandler],
+        signatures: SignaturePool | None = None,
+    ) -> None:
         self.conn = conn
         self.handlers = handlers
         self.next_index = 0
@@ -61,8 +81,19 @@ class Replayer:
         self.ctx = BatchContext(conn, datetime(1970, 1, 1, tzinfo=UTC), "", 0, replaying=True)
         # decisions the rules derived that the following entries must match, in order
         self.expected: deque[tuple[int, Derivation]] = deque()
+        self._pool = signatures
+        self._jobs: list[Job] = []
+        self._job_indexes: list[int] = []
+        self._in_flight: deque[tuple[Future[list[bool]] | None, list[Job], list[int]]] = deque()
 
     def feed(self, index: int, data: bytes) -> None:
+        try:
+            self._feed(index, data)
+        except ReplayFinding:
+            self.settle()  # an earlier entry's bad signature is the first finding
+            raise
+
+    def _feed(self, index: int, data: bytes) -> None:
         if index != self.next_index:
             raise ReplayFinding(self.next_index, "entry is missing (indexes must be consecutive)")
         signed, integrated_at, unsigned = self._parse(index, data)
@@ -101,6 +132,7 @@ class Replayer:
         self.next_index = index + 1
 
     def finish(self) -> None:
+        self.settle()
         if self.expected:
             raise ReplayFinding(self.next_index, "the log ends before a derived decision")
 
@@ -183,9 +215,47 @@ class Replayer:
                     index, f"key {signed.key_id} was revoked at {key.revoked_index}"
                 )
             public_key = key.public_key
+        if self._pool is not None:
+            self._jobs.append((signed.statement_bytes(), signed.signature, public_key))
+            self._job_indexes.append(index)
+            if len(self._jobs) >= SIGNATURE_CHUNK:
+                self._hand_over()
+            return
         try:
             Ed25519PublicKey.from_public_bytes(public_key).verify(
                 signed.signature, signed.statement_bytes()
             )
         except (InvalidSignature, ValueError) as exc:
             raise ReplayFinding(index, "author signature does not verify") from exc
+
+    def _hand_over(self) -> None:
+        """Send the collected signatures to the second core; wait for the oldest chunk
+        when it is too far behind (memory stays bounded)."""
+        assert self._pool is not None
+        jobs, indexes = self._jobs, self._job_indexes
+        self._jobs, self._job_indexes = [], []
+        self._in_flight.append((self._pool.submit(jobs), jobs, indexes))
+        while len(self._in_flight) > IN_FLIGHT:
+            self._check(*self._in_flight.popleft())
+
+    def _check(
+        self, future: Future[list[bool]] | None, jobs: list[Job], indexes: list[int]
+    ) -> None:
+        verdicts = None if future is None or self._pool is None else self._pool.result(future)
+        if verdicts is None:  # no worker after all: verify here
+            verdicts = verify_all(jobs)
+        for ok, index in zip(verdicts, indexes, strict=True):
+            if not ok:
+                self._jobs.clear()
+                self._job_indexes.clear()
+                self._in_flight.clear()
+                raise ReplayFinding(index, "author signature does not verify")
+
+    def settle(self) -> None:
+        """Wait for every deferred signature check; ReplayFinding at the first bad one."""
+        while self._in_flight:
+            self._check(*self._in_flight.popleft())
+        if self._jobs:
+            jobs, indexes = self._jobs, self._job_indexes
+            self._jobs, self._job_indexes = [], []
+            self._check(None, jobs, indexes)

@@ -8,6 +8,7 @@ by (level, index) and each proof element is the hash of a leaf range made of at 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -118,11 +119,44 @@ def lookup_nodes(
     return have
 
 
+UPPER_WIDTH = 256
+"""Leaf ranges this wide (the upper half of every proof) are kept by ``committed`` proof
+reads: a 1,000,000-leaf tree has under 8,000 of them and they never change."""
+UPPER_CACHE_MAX = 65_536
+_UPPER = "creditbank.upper_ranges"
+
+
+def _upper_ranges(conn: Connection) -> dict[tuple[int, int], bytes]:
+    """The upper-range cache of ``conn``'s database connection (it lives as long as the
+    pooled connection, so one database's hashes never meet another's)."""
+    cache: dict[tuple[int, int], bytes] = conn.connection.info.setdefault(_UPPER, {})
+    return cache
+
+
 def _ranges_hashes(
-    conn: Connection, ranges: Sequence[tuple[int, int]], cached: Mapping[NodeId, bytes] | None
+    conn: Connection,
+    ranges: Sequence[tuple[int, int]],
+    cached: Mapping[NodeId, bytes] | None,
+    committed: bool = False,
 ) -> list[bytes]:
-    nodes = lookup_nodes(conn, merkle.nodes_for_ranges(ranges), cached)
-    return merkle.hashes_for_ranges(ranges, nodes.__getitem__)
+    """Hashes of leaf ranges. ``committed``: the caller reads only committed state (a
+    read-only connection), so the hashes of wide ranges are final and are kept: a proof
+    at a million leaves then reads and hashes about what one at a thousand does. What a
+    writing transaction reads is never kept (it may yet roll back)."""
+    if not committed:
+        nodes = lookup_nodes(conn, merkle.nodes_for_ranges(ranges), cached)
+        return merkle.hashes_for_ranges(ranges, nodes.__getitem__)
+    upper = _upper_ranges(conn)
+    found = [upper.get(r) for r in ranges]
+    todo = [r for r, h in zip(ranges, found, strict=True) if h is None]
+    if todo:
+        nodes = lookup_nodes(conn, merkle.nodes_for_ranges(todo), cached)
+        made = dict(zip(todo, merkle.hashes_for_ranges(todo, nodes.__getitem__), strict=True))
+        if len(upper) >= UPPER_CACHE_MAX:
+            upper.clear()
+        upper.update((r, h) for r, h in made.items() if r[1] - r[0] >= UPPER_WIDTH)
+        found = [made[r] if h is None else h for r, h in zip(ranges, found, strict=True)]
+    return [h for h in found if h is not None]
 
 
 def inclusion_proofs(
@@ -239,12 +273,34 @@ def flush_writes(conn: Connection) -> None:
         raise DBAPIError.instance(sql, None, exc, driver_error) from exc
 
 
+COPY_MIN_ROWS = 64
+"""From this many rows, PostgreSQL inserts go through COPY (one stream, no per-row
+statement) instead of a pipelined ``executemany``."""
+_INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \([?, ]*\)")
+
+
 def _raw_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     if not rows:
         return
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    conn.exec_driver_sql(sql, list(rows))
+    if conn.dialect.paramstyle == "qmark":
+        conn.exec_driver_sql(sql, list(rows))
+        return
+    shape = _INSERT.fullmatch(sql)
+    if shape is None or len(rows) < COPY_MIN_ROWS:
+        conn.exec_driver_sql(sql.replace("?", "%s"), list(rows))
+        return
+    # COPY fires the same triggers and checks the same constraints as INSERT.
+    flush_writes(conn)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    driver_error = conn.dialect.loaded_dbapi.Error
+    copy_sql = f"COPY {shape[1]} ({shape[2]}) FROM STDIN"
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)
+    except driver_error as exc:
+        raise DBAPIError.instance(copy_sql, None, exc, driver_error) from exc
 
 
 def tree_size(conn: Connection) -> int:
@@ -259,26 +315,35 @@ def _check_size(conn: Connection, size: int, field: str) -> None:
 
 
 def inclusion_proof(
-    conn: Connection, index: int, size: int, cached: Mapping[NodeId, bytes] | None = None
+    conn: Connection,
+    index: int,
+    size: int,
+    cached: Mapping[NodeId, bytes] | None = None,
+    *,
+    committed: bool = False,
 ) -> list[bytes]:
+    """PATH(index, D[0:size]); ``committed``: see ``_ranges_hashes``."""
     _check_size(conn, size, "size")
     if not 0 <= index < size:
         raise InvalidInput(f"index {index} is not in a tree of size {size}", field="index")
-    return _ranges_hashes(conn, merkle.inclusion_proof_ranges(index, size), cached)
+    return _ranges_hashes(conn, merkle.inclusion_proof_ranges(index, size), cached, committed)
 
 
-def consistency_proof(conn: Connection, first: int, second: int) -> list[bytes]:
+def consistency_proof(
+    conn: Connection, first: int, second: int, *, committed: bool = False
+) -> list[bytes]:
+    """PROOF(first, D[0:second]); ``committed``: see ``_ranges_hashes``."""
     _check_size(conn, second, "second")
     if not 0 <= first <= second:
         raise InvalidInput(f"first={first} must be between 0 and second={second}", field="first")
-    return _ranges_hashes(conn, merkle.consistency_proof_ranges(first, second), None)
+    return _ranges_hashes(conn, merkle.consistency_proof_ranges(first, second), None, committed)
 
 
-def root_at(conn: Connection, size: int) -> bytes:
+def root_at(conn: Connection, size: int, *, committed: bool = False) -> bytes:
     _check_size(conn, size, "size")
-    ids = merkle.range_nodes(0, size)
-    nodes = lookup_nodes(conn, ids)
-    return merkle.hash_range([nodes[n] for n in ids])  # in range order, not row order
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    return _ranges_hashes(conn, [(0, size)], None, committed)[0]
 
 
 def latest_checkpoint(conn: Connection) -> tuple[int, str]:
