@@ -45,7 +45,10 @@ Root = Annotated[Path, typer.Option("--root", help="Project directory holding st
 @standards_app.command("validate")
 @cli_errors
 def validate(root: Root = PROJECT_ROOT) -> None:
-    """Check every standard and program file; list each problem (file, field, reason)."""
+    """Check every standard and program file; list each problem (file, field, reason).
+
+    Example: creditbank standards validate --root .
+    """
     problems = validate_catalogue(root)
     err = err_console()
     for p in problems:
@@ -112,7 +115,10 @@ def list_(
 @standards_app.command("show")
 @cli_errors
 def show(standard_id: str, root: Root = PROJECT_ROOT) -> None:
-    """Print one standard as JSON."""
+    """Print one standard as JSON.
+
+    Example: creditbank standards show data-annotator
+    """
     standard = load_catalogue(root).standard(standard_id)
     if standard is None:
         raise InvalidInput(
@@ -126,7 +132,10 @@ def show(standard_id: str, root: Root = PROJECT_ROOT) -> None:
 def publish(
     root: Root = PROJECT_ROOT, data_dir: DataDir = None, database_url: DatabaseUrl = None
 ) -> None:
-    """Log each new standard and program version (unchanged ones are a no-op)."""
+    """Log each new standard and program version (unchanged ones are a no-op).
+
+    Example: creditbank standards publish --root . --data-dir /srv/creditbank
+    """
     catalogue = load_catalogue(root)
     bank = open_bank(make_settings(data_dir, database_url))
     try:
@@ -158,7 +167,12 @@ def register(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Register a course, signed with the provider's key."""
+    """Register a course, signed with the provider's key.
+
+    Example: creditbank course register --provider acme --key acme.key --course-id clean-101
+    --title "Data cleaning" --standard data-annotator --level 5 --unit DAN-5-01 --mode online
+    --hours 48.0
+    """
     statement = statements.course_registration(
         provider,
         course_id,
@@ -201,6 +215,8 @@ def recognize(
 
     A window already over (its end, given or default, before now) is refused with nothing
     written; one ending within 30 days gets a warning on standard error.
+
+    Example: creditbank course recognize --provider acme --course-id clean-101 --credits 3.0
     """
     start = parse_time(valid_from, field="valid_from") if valid_from else None
     end = parse_time(valid_until, field="valid_until") if valid_until else None

@@ -41,7 +41,10 @@ def create(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Issue a token; it is printed once and stored only as a hash."""
+    """Issue a token; it is printed once and stored only as a hash.
+
+    Example: creditbank token create --actor acme --label "LMS import" --days 90
+    """
     bank = open_bank(make_settings(data_dir, database_url))
     try:
         token, token_id, role, expires = service.create_actor_token(
@@ -62,7 +65,10 @@ def create(
 @token_app.command("revoke")
 @cli_errors
 def revoke(token_id: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Revoke a token by its id; it stops working at once."""
+    """Revoke a token by its id; it stops working at once.
+
+    Example: creditbank token revoke tok_3f2a9c
+    """
     bank = open_bank(make_settings(data_dir, database_url))
     try:
         service.revoke_token(bank.engine, token_id, datetime.now(UTC))

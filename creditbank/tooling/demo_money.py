@@ -21,6 +21,12 @@ from rich.table import Table
 from creditbank.bank import Bank
 from creditbank.certificates import service as certificates
 from creditbank.core.keys import KeyPair
+from creditbank.core.statements.money import (
+    reward_payment,
+    subsidy_claim,
+    subsidy_decision,
+    subsidy_payment,
+)
 from creditbank.credits import service as credits
 from creditbank.ledger import reads
 from creditbank.ledger.actors import AUTHORITY
@@ -141,15 +147,7 @@ def pay_and_subsidize(
     append_all(
         bank,
         [
-            (
-                {
-                    "kind": "reward.paid",
-                    "actor": AUTHORITY,
-                    "id": f"reward-payment/{idx}",
-                    "body": {"reward_index": idx, "payment_reference": f"BJHRSS-R-2026-{n:06d}"},
-                },
-                authority,
-            )
+            (reward_payment(AUTHORITY, idx, f"BJHRSS-R-2026-{n:06d}"), authority)
             for n, idx in enumerate(rewards, start=1)
         ],
     )
@@ -158,49 +156,17 @@ def pay_and_subsidize(
     append_all(
         bank,
         [
-            (
-                {
-                    "kind": "subsidy.claimed",
-                    "actor": provider,
-                    "id": f"subsidy-claim/{entitlement}",
-                    "body": {"entitlement_index": entitlement},
-                },
-                keys[provider],
-            )
+            (subsidy_claim(provider, entitlement), keys[provider])
             for entitlement, provider in parts
         ],
     )
     advance(6)
     decisions: list[tuple[dict[str, Any], KeyPair]] = []
     for n, (entitlement, provider) in enumerate(parts):
-        ref = {"entitlement_index": entitlement, "provider": provider}
-        if n == 0:
-            decisions.append(
-                (
-                    {
-                        "kind": "subsidy.rejected",
-                        "actor": AUTHORITY,
-                        "id": f"subsidy-decision/{entitlement}/{provider}",
-                        "body": {
-                            **ref,
-                            "reason": "attendance records for the trainee are incomplete",
-                        },
-                    },
-                    authority,
-                )
-            )
-        else:
-            decisions.append(
-                (
-                    {
-                        "kind": "subsidy.approved",
-                        "actor": AUTHORITY,
-                        "id": f"subsidy-decision/{entitlement}/{provider}",
-                        "body": ref,
-                    },
-                    authority,
-                )
-            )
+        reason = "attendance records for the trainee are incomplete" if n == 0 else None
+        decisions.append(
+            (subsidy_decision(AUTHORITY, entitlement, provider, reject_because=reason), authority)
+        )
     append_all(bank, decisions)
     advance(5)
     approved = _parts(bank, "approved")
@@ -209,16 +175,7 @@ def pay_and_subsidize(
         bank,
         [
             (
-                {
-                    "kind": "subsidy.paid",
-                    "actor": AUTHORITY,
-                    "id": f"subsidy-payment/{entitlement}/{provider}",
-                    "body": {
-                        "entitlement_index": entitlement,
-                        "provider": provider,
-                        "payment_reference": f"BJHRSS-S-2026-{n:06d}",
-                    },
-                },
+                subsidy_payment(AUTHORITY, entitlement, provider, f"BJHRSS-S-2026-{n:06d}"),
                 authority,
             )
             for n, (entitlement, provider) in enumerate(paid, start=1)

@@ -278,7 +278,9 @@ def test_every_json_body_of_the_api_refuses_a_member_given_twice(
         r = client.request(
             method.upper(), url, content=b'{"reason": "a", "reason": "b"}', headers=JSON
         )
-        assert problem(r, 422, "reason")["detail"], (method, path)
+        # the xAPI resource answers 400 where the rest answers 422 (the xAPI specification)
+        status = 400 if path.startswith("/xapi/") else 422
+        assert problem(r, status, "reason")["detail"], (method, path)
     assert snapshot(bank) == before
 
 

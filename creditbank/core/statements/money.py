@@ -3,7 +3,7 @@ their parts (claimed, approved, rejected, paid, ended)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
@@ -88,3 +88,56 @@ class PartRejected(PartDecision):
 
 class PartPaid(PartDecision):
     payment_reference: StrictStr = PaymentReference
+
+
+# --- the statements people sign --------------------------------------------------------
+# Ids are the idempotency keys: one payment per reward, one claim per part, one decision
+# and one payment per part, so a repeated command returns the first receipt.
+
+
+def reward_payment(authority: str, reward_index: int, reference: str) -> dict[str, Any]:
+    return {
+        "kind": "reward.paid",
+        "actor": authority,
+        "id": f"reward-payment/{reward_index}",
+        "body": {"reward_index": reward_index, "payment_reference": reference},
+    }
+
+
+def subsidy_claim(provider: str, entitlement_index: int) -> dict[str, Any]:
+    return {
+        "kind": "subsidy.claimed",
+        "actor": provider,
+        "id": f"subsidy-claim/{entitlement_index}",
+        "body": {"entitlement_index": entitlement_index},
+    }
+
+
+def subsidy_decision(
+    authority: str, entitlement_index: int, provider: str, *, reject_because: str | None = None
+) -> dict[str, Any]:
+    """``subsidy.approved``, or ``subsidy.rejected`` with the reason given."""
+    body: dict[str, Any] = {"entitlement_index": entitlement_index, "provider": provider}
+    if reject_because is not None:
+        body["reason"] = reject_because
+    return {
+        "kind": "subsidy.approved" if reject_because is None else "subsidy.rejected",
+        "actor": authority,
+        "id": f"subsidy-decision/{entitlement_index}/{provider}",
+        "body": body,
+    }
+
+
+def subsidy_payment(
+    authority: str, entitlement_index: int, provider: str, reference: str
+) -> dict[str, Any]:
+    return {
+        "kind": "subsidy.paid",
+        "actor": authority,
+        "id": f"subsidy-payment/{entitlement_index}/{provider}",
+        "body": {
+            "entitlement_index": entitlement_index,
+            "provider": provider,
+            "payment_reference": reference,
+        },
+    }
