@@ -132,8 +132,8 @@ def pair(
             config = federation_config.add_cosigner(
                 me.keys_dir, other.url + "/witness", other.witness_key
             )
-            # a loaded test machine may take longer than production's 5 s to answer; the
-            # timeout itself is tested on its own (a witness that never answers)
+            # a loaded test machine may take longer than production's 5 s to answer;
+            # stuck and dead witnesses are tested on their own (test_witness.py)
             federation_config.save_config(me.keys_dir, replace(config, timeout_seconds=60.0))
         yield Pair(beijing, tianjin)
 
