@@ -20,12 +20,15 @@ from creditbank.core.errors import Conflict, InvalidInput, Unavailable
 from creditbank.core.keys import KeyPair, read_key_file, write_key_file
 from creditbank.core.tlog import merkle
 from creditbank.core.tlog.note import is_valid_name
+from creditbank.credits.lrs_writer import StatementWriter
 from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
+from creditbank.federation.config import load_config
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
+from creditbank.ledger.publish import TilePublisher
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
 from creditbank.registry import default_handlers
 from creditbank.settings import Settings, write_config
@@ -37,6 +40,7 @@ class Bank:
     engine: Engine
     log_key: KeyPair
     ledger: Ledger
+    publisher: TilePublisher | None = None
 
     @property
     def origin(self) -> str:
@@ -59,12 +63,21 @@ class Bank:
             None if secret is None else secret.get_secret_value(), self.settings.master_key_path
         )
 
+    @cached_property
+    def lrs(self) -> StatementWriter:
+        """The LRS's writer of stored xAPI statements (group commit, see lrs_writer)."""
+        return StatementWriter(self.engine)
+
     def authority_key(self) -> KeyPair:
         """The authority's signing key, present where the authority operates the CLI."""
         return read_key_file(self.settings.authority_key_path)
 
     def close(self) -> None:
         self.ledger.close()
+        if "lrs" in self.__dict__:  # started on first use
+            self.lrs.close()
+        if self.publisher is not None:
+            self.publisher.close()  # publishes what this process appended last
         self.engine.dispose()
 
 
@@ -102,7 +115,17 @@ def open_bank(
         max_wait_ms=settings.batch_max_wait_ms,
         parallel_verify=settings.parallel_verify,
     )
-    return Bank(settings, engine, log_key, ledger)
+    publisher = None
+    if settings.tiles_dir is not None:
+        publisher = TilePublisher(
+            engine,
+            settings.tiles_dir,
+            settings.origin,
+            settings.tiles_publish_seconds,
+            witnessed=bool(load_config(settings.keys_dir).cosigners),
+        )
+        publisher.start()
+    return Bank(settings, engine, log_key, ledger, publisher)
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from creditbank.access.tokens import TokenCache
 from creditbank.access.vault import MasterKey
+from creditbank.credits.lrs_writer import StatementWriter
 from creditbank.ledger.sequencer import Ledger
 
 
@@ -50,3 +51,6 @@ class BankServices(Protocol):
 
     @property
     def tokens(self) -> TokenCache: ...
+
+    @property
+    def lrs(self) -> StatementWriter: ...

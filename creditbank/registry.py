@@ -27,6 +27,15 @@ from creditbank.credits.handlers import (
     CreditRevokedHandler,
     EligibilityHandler,
 )
+from creditbank.federation.handlers import (
+    CertificateRecognizedHandler,
+    CreditRecognizedHandler,
+    RecognitionAgreedHandler,
+    RecognitionEndedHandler,
+    RecognitionRecheckedHandler,
+    RecognitionRequestedHandler,
+    RecognitionRevokedHandler,
+)
 from creditbank.ledger.actors import (
     ActorAccreditedHandler,
     ActorRegisteredHandler,
@@ -92,4 +101,11 @@ def default_handlers() -> dict[str, KindHandler]:
         "subsidy.paid": SubsidyPaidHandler(),
         "subsidy.cancelled": PartEndedHandler("cancelled"),
         "subsidy.clawback_due": PartEndedHandler("clawback_due"),
+        "recognition.agreed": RecognitionAgreedHandler(),
+        "recognition.ended": RecognitionEndedHandler(),
+        "recognition.requested": RecognitionRequestedHandler(),
+        "recognition.rechecked": RecognitionRecheckedHandler(),
+        "certificate.recognized": CertificateRecognizedHandler(),
+        "credit.recognized": CreditRecognizedHandler(),
+        "recognition.revoked": RecognitionRevokedHandler(),
     }

@@ -9,7 +9,7 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,8 +69,33 @@ class Settings(BaseSettings):
         description="How long a server trusts a token it has checked (revocation elsewhere "
         "takes effect within this time; 0 checks the database on every request).",
     )
+    tiles_dir: Path | None = Field(
+        default=None,
+        description="Publish the static tlog-tiles tree here whenever the log grows "
+        "(`creditbank tiles publish`; serve or sync the folder to a CDN or bucket).",
+    )
+    tiles_publish_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="How often the tiles publisher looks for a new checkpoint.",
+    )
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Server logs on standard error: one readable line, or one JSON object, "
+        "per event (see docs/operations-production.md).",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="info logs every request; warning only problems."
+    )
+    ready_max_checkpoint_age: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds: /readyz answers 503 when the latest checkpoint is older (unset: "
+        "not checked; a log without writes signs no new checkpoint).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

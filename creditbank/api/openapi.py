@@ -41,6 +41,10 @@ NOT_LOGGED: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/v1/auth/activate"),
         ("POST", "/v1/auth/logout"),
         ("POST", "/v1/learners/lookup"),
+        # the witness (tlog-witness) stores its own state, not a statement
+        ("POST", "/witness/add-checkpoint"),
+        # a link code is signed for the learner, not logged
+        ("POST", "/v1/learners/{account}/link-codes"),
     }
 )
 LOGGING = frozenset({403, 404, 409, 413, 422, 503})
@@ -52,9 +56,29 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     # a wrong or used code or ID number (401), activation locked (403)
     ("POST", "/v1/auth/activate"): frozenset({401, 403}),
     ("POST", "/v1/learners/lookup"): frozenset({404}),
+    # tlog-witness: a malformed request (400), a checkpoint the log did not sign (403),
+    # a log this witness does not witness (404); its 409 is the spec's text/x.tlog.size
+    ("POST", "/witness/add-checkpoint"): frozenset({400, 403, 404}),
+    # an index that is no credit award
+    ("GET", "/v1/federation/credit-bundle"): frozenset({404}),
     # a database without a checkpoint (the log was never initialized)
     ("GET", "/tlog/checkpoint"): frozenset({404}),
+    # not ready: the database, the sequencer or the checkpoint's age (creditbank.api.operations)
+    ("GET", "/readyz"): frozenset({503}),
+    # the xAPI LRS (creditbank.api.xapi): a statement id reused with other content, a
+    # statement or link target that does not exist
+    ("PUT", "/xapi/statements"): frozenset({409, 503}),
+    ("GET", "/xapi/statements"): frozenset({404}),
+    ("GET", "/xapi/outcomes"): frozenset({404}),
+    ("PUT", "/xapi/links/learners"): frozenset({404}),
+    ("PUT", "/xapi/links/courses"): frozenset({404}),
 }
+XAPI_PREFIX = "/xapi/"
+"""Where xAPI's 400 stands for the rest of the API's 422 (creditbank.api.xapi)."""
+_XAPI_400 = (
+    "Not valid xAPI, a parameter that is not, or no supported X-Experience-API-Version; "
+    "the problem names the property."
+)
 
 _WHY: dict[int, str] = {
     400: "The form body cannot be parsed.",
@@ -102,6 +126,8 @@ def problem_statuses(method: str, path: str, roles: frozenset[Role], *, has_body
     if logs(method, path):
         found |= LOGGING
     found |= EXTRA.get((method, path), frozenset())
+    if path.startswith(XAPI_PREFIX):
+        found = (found - {422}) | {400}
     return found
 
 
@@ -133,9 +159,15 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
             if not roles:
                 operation.pop("security", None)
             responses = operation.setdefault("responses", {})
+            if path.startswith(XAPI_PREFIX):
+                responses.pop("422", None)  # FastAPI's; the LRS answers 400 instead
             has_body = "requestBody" in operation
             for status in sorted(problem_statuses(*key, roles, has_body=has_body)):
-                description = _description(status, roles, logging=logs(*key))
+                description = (
+                    _XAPI_400
+                    if status == 400 and path.startswith(XAPI_PREFIX)
+                    else _description(status, roles, logging=logs(*key))
+                )
                 responses[str(status)] = {
                     "description": description,
                     "content": {PROBLEM_JSON: {"schema": dict(_PROBLEM_REF)}},

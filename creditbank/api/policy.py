@@ -10,6 +10,8 @@ statement must name the same actor (checked where statements are taken, see
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,6 +27,7 @@ PROVIDER: frozenset[Role] = frozenset({"provider"})
 ORGANISATIONS: frozenset[Role] = frozenset({"authority", "provider", "certifier"})
 ANYONE_SIGNED_IN: frozenset[Role] = frozenset({"authority", "provider", "certifier", "learner"})
 LEARNER_OR_AUTHORITY: frozenset[Role] = frozenset({"learner", "authority"})
+LEARNER: frozenset[Role] = frozenset({"learner"})
 AUTHORITY_OR_PROVIDER: frozenset[Role] = frozenset({"authority", "provider"})
 CERTIFIER: frozenset[Role] = frozenset({"certifier"})
 CERTIFIER_OR_AUTHORITY: frozenset[Role] = frozenset({"certifier", "authority"})
@@ -33,6 +36,15 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     # anyone: the log and its proofs, the catalogue
     ("GET", "/tlog/checkpoint"): PUBLIC,
     ("GET", "/tlog/tile/{path:path}"): PUBLIC,
+    # federation: the witness (tlog-witness) and the split views it caught
+    ("POST", "/witness/add-checkpoint"): PUBLIC,
+    ("GET", "/v1/federation/witness"): PUBLIC,
+    ("GET", "/v1/federation/split-views"): PUBLIC,
+    ("GET", "/v1/federation/credit-bundle"): PUBLIC,
+    # recognition across banks: only the account holder links and presents their records
+    ("POST", "/v1/learners/{account}/link-codes"): LEARNER,
+    ("POST", "/v1/learners/{account}/recognitions"): LEARNER,
+    ("GET", "/v1/learners/{account}/recognitions"): LEARNER_OR_AUTHORITY,
     ("GET", "/v1/ledger/key"): PUBLIC,
     ("GET", "/v1/ledger/entries/{index}"): PUBLIC,
     ("GET", "/v1/ledger/entries/{index}/receipt"): PUBLIC,
@@ -45,19 +57,30 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/certificates/{certificate_number}/verification"): PUBLIC,
     ("POST", "/v1/auth/token"): PUBLIC,
     ("POST", "/v1/auth/activate"): PUBLIC,
+    # operations: liveness, readiness and metrics (docs/operations-production.md)
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
     # signed statements by organisations
     ("POST", "/v1/ledger/entries"): ORGANISATIONS,
+    ("POST", "/v1/ledger/logged"): ORGANISATIONS,
     ("POST", "/v1/courses"): PROVIDER,
     ("POST", "/v1/courses/recognitions"): AUTHORITY,
     ("POST", "/v1/completions"): PROVIDER,
     ("POST", "/v1/completions/batch"): PROVIDER,
     ("POST", "/v1/completions/retractions"): PROVIDER,
     ("POST", "/xapi/statements"): PROVIDER,
+    ("PUT", "/xapi/statements"): PROVIDER,
+    ("GET", "/xapi/statements"): PROVIDER,
+    ("GET", "/xapi/outcomes"): PROVIDER,
+    ("GET", "/xapi/links"): PROVIDER,
+    ("PUT", "/xapi/links/learners"): PROVIDER,
+    ("PUT", "/xapi/links/courses"): PROVIDER,
+    ("GET", "/xapi/about"): PUBLIC,
     # sessions
     ("GET", "/v1/me"): ANYONE_SIGNED_IN,
     ("POST", "/v1/auth/logout"): ANYONE_SIGNED_IN,
     # learner accounts and personal data
-    ("POST", "/v1/ledger/logged"): ORGANISATIONS,
     ("POST", "/v1/learners"): AUTHORITY_OR_PROVIDER,
     ("POST", "/v1/learners/lookup"): AUTHORITY,
     ("GET", "/v1/learners/{account}"): LEARNER_OR_AUTHORITY,
@@ -78,6 +101,18 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/assessments"): CERTIFIER,
     ("POST", "/v1/certificates"): CERTIFIER,
     ("POST", "/v1/certificates/revocations"): CERTIFIER_OR_AUTHORITY,
+    # credentials (docs/credentials.md): public but the learner's own
+    ("GET", "/v1/certificates/{certificate_number}/credential"): PUBLIC,
+    ("GET", "/v1/learners/{account}/certificates/{certificate_number}/credential"): (
+        LEARNER_OR_AUTHORITY
+    ),
+    ("GET", "/v1/learners/{account}/transcript"): LEARNER_OR_AUTHORITY,
+    ("GET", "/v1/certifiers/{actor_id}/status-list"): PUBLIC,
+    ("GET", "/.well-known/did.json"): PUBLIC,
+    ("GET", "/certifiers/{actor_id}/did.json"): PUBLIC,
+    ("GET", "/ims/case/v1p0/CFDocuments"): PUBLIC,
+    ("GET", "/ims/case/v1p0/CFPackages/{sourcedId}"): PUBLIC,
+    ("GET", "/ims/case/v1p0/CFItems/{sourcedId}"): PUBLIC,
     # money: rewards, budgets, subsidies (providers: only their own), reports
     ("GET", "/v1/learners/{account}/rewards"): LEARNER_OR_AUTHORITY,
     ("GET", "/v1/rewards"): AUTHORITY,
@@ -108,6 +143,9 @@ async def authorize(
         raise Forbidden(f"{request.method} {path} has no access policy")
     if not roles:
         return None
+    lrs_key = None
+    if not token and str(path).startswith("/xapi/"):
+        lrs_key, token = basic_credentials(request)  # xAPI clients send Basic by default
     if not token:
         raise Unauthenticated("this endpoint needs a bearer token")
     bank = request.app.state.bank
@@ -116,6 +154,10 @@ async def authorize(
     principal: Principal = bank.tokens.cached(token, now) or await run_in_threadpool(
         bank.tokens.authenticate, bank.engine, token, now
     )
+    # for the request's log line: an organisation's id; never a learner's account or the token
+    request.state.actor = principal.actor_id if principal.role != "learner" else "learner"
+    if lrs_key is not None and lrs_key not in (principal.actor_id, principal.token_id):
+        raise Unauthenticated("the LRS key is the provider's id (or the token's id)")
     if principal.role not in roles:
         raise Forbidden(f"a {principal.role} may not call {request.method} {path}")
     account = request.path_params.get("account")
@@ -125,6 +167,22 @@ async def authorize(
     if principal.role == "provider" and provider is not None and provider != principal.actor_id:
         raise Forbidden("providers see only their own records", field="provider")
     return principal
+
+
+def basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    """(LRS key, secret) of HTTP Basic credentials (RFC 7617), the way xAPI clients
+    authenticate: the key is the provider's id, the secret one of its bearer tokens."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None, None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Unauthenticated("Basic credentials must be base64 of key:secret") from exc
+    key, colon, secret = decoded.partition(":")
+    if not colon or not secret:
+        raise Unauthenticated("Basic credentials must be key:secret")
+    return key, secret
 
 
 PrincipalDep = Annotated[Principal | None, Depends(authorize)]

@@ -32,6 +32,7 @@ from creditbank.core.entry import LOG_ACTOR
 from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.db import tables
 from creditbank.ledger import store
+from creditbank.ledger.cosignatures import served_checkpoint
 from creditbank.ledger.tree import receipt_for
 
 _NUMBER_RE = re.compile(CERTIFICATE_NUMBER)
@@ -168,8 +169,9 @@ def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
                     "receipt": receipt_for(conn, index, original=True),
                 }
             )
-        # Read last: every receipt's checkpoint is at most this one.
-        latest_size, latest_note = store.latest_checkpoint(conn)
+        # Read last: every receipt's checkpoint is at most this one (the newest that
+        # witnesses cosigned, with their cosignatures, when one covers every receipt).
+        latest_size, latest_note = served_checkpoint(conn, witnessed=True, at_least=max(sizes))
         consistency = [
             {
                 "first": size,

@@ -21,9 +21,11 @@ from creditbank.cli.common import (
     log_verifier_key,
     out_console,
 )
+from creditbank.cli.witnesses import Quorum, WitnessKeys, witness_policy
 from creditbank.client import CreditBankClient
 from creditbank.core.verify import parse_verifier_key
 from creditbank.core.verify.certificate import Verdict, verify_certificate
+from creditbank.core.verify.witnessed import with_witness_check
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 VERDICT_STYLE = {"valid": "bold green", "revoked": "bold yellow", "invalid": "bold red"}
@@ -100,13 +102,23 @@ def verify_certificate_command(
         ),
     ] = None,
     data_dir: DataDir = None,
+    witness: WitnessKeys = None,
+    quorum: Quorum = None,
 ) -> None:
     """Verify a certificate: fetch its bundle from the server and check it here, offline,
-    with the log key you trust. Exits 0 only when the certificate is valid."""
+    with the log key you trust (and, with --witness, that the checkpoint is cosigned by
+    at least --quorum of the witnesses you trust). Exits 0 only when it is valid.
+
+    Example: creditbank verify-certificate DAN5-2026-000001 --server https://bank.example
+    --key @log.vkey
+    """
     key_text = log_verifier_key(key, data_dir)
     parse_verifier_key(key_text)  # a bad key is the caller's error, before any request
+    witnesses, needed = witness_policy(witness, quorum)
     bundle = _fetch(server, key_text, number)
     verdict = verify_certificate(bundle, key_text, number=number)
+    if witnesses:
+        verdict = with_witness_check(verdict, bundle, key_text, witnesses, needed)
     _show(number, bundle, verdict, out_console())
     if not verdict.valid:
         raise typer.Exit(1)

@@ -25,13 +25,23 @@ from creditbank.cli.common import (
     make_settings,
     out_console,
 )
+from creditbank.cli.credentials import credential_app  # also adds `standards export`
+from creditbank.cli.federation import federation_app
+from creditbank.cli.money import reward_app, subsidy_app
+from creditbank.cli.tiles import tiles_app
 from creditbank.cli.tokens import token_app
+from creditbank.cli.witnesses import Quorum, WitnessKeys, witness_policy
 from creditbank.cli.xapi import xapi_app
+from creditbank.federation.config import load_config as load_federation_config
 from creditbank.ledger import audit as audit_mod
 from creditbank.registry import default_handlers
 
 app = typer.Typer(
-    help="creditbank: a vocational credit bank on a signed, append-only, verifiable ledger.",
+    help="creditbank: a vocational credit bank on a signed, append-only, verifiable ledger. "
+    "Training providers post completions, the rules turn them into credits, certifying "
+    "bodies issue certificates, and rewards and subsidies follow; anyone can verify and "
+    "audit the log. Start with `creditbank demo`, or `creditbank init` for a real bank; "
+    "docs/operations.md walks through a day. Example: creditbank demo --serve",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -41,6 +51,11 @@ app.add_typer(course_app, name="course")
 app.add_typer(token_app, name="token")
 app.add_typer(xapi_app, name="xapi")
 app.add_typer(actor_app, name="actor")
+app.add_typer(reward_app, name="reward")
+app.add_typer(subsidy_app, name="subsidy")
+app.add_typer(federation_app, name="federation")
+app.add_typer(tiles_app, name="tiles")
+app.add_typer(credential_app, name="credential")
 
 
 @app.command()
@@ -50,7 +65,10 @@ def init(
     database_url: DatabaseUrl = None,
     origin: Annotated[str | None, typer.Option(help="The log's origin line.")] = None,
 ) -> None:
-    """Create the data dir, database, log key and authority key, and log the trust root."""
+    """Create the data dir, database, log key and authority key, and log the trust root.
+
+    Example: creditbank init --data-dir /srv/creditbank --database-url postgresql+psycopg://bank@db/bank
+    """
     settings = make_settings(data_dir, database_url, origin=origin)
     bank = init_bank(settings)
     console = out_console()
@@ -65,7 +83,10 @@ def init(
 @app.command()
 @cli_errors
 def key(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Print the log's verifier key string (C2SP signed-note)."""
+    """Print the log's verifier key string (C2SP signed-note).
+
+    Example: creditbank key --data-dir /srv/creditbank > log.vkey
+    """
     bank = open_bank(make_settings(data_dir, database_url))
     try:
         print(bank.verifier_key)
@@ -85,27 +106,38 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the HTTP API. Several processes (``--workers``, or separate commands) may
-    serve one database: the log's lock keeps a single sequence."""
+    serve one database: the log's lock keeps a single sequence.
+
+    Example: creditbank serve --data-dir /srv/creditbank --host 0.0.0.0 --port 8000 --workers 2
+    """
     import os
 
     import uvicorn
 
+    from creditbank.cli.serving import announce, metrics_dir
+
     settings = make_settings(data_dir, database_url)
-    open_bank(settings).close()  # fail here, clearly, if there is no ledger
+    bank = open_bank(settings)  # fail here, clearly, if there is no ledger
+    origin = bank.origin
+    bank.close()
+    load_federation_config(settings.keys_dir)  # and here on a broken federation.toml
     # Each worker process builds its app from these (see creditbank.api.app.app_from_env).
     os.environ["CREDITBANK_DATA_DIR"] = str(settings.data_dir.resolve())
     if settings.database_url:
         os.environ["CREDITBANK_DATABASE_URL"] = settings.database_url
-    uvicorn.run(
-        "creditbank.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        proxy_headers=False,
-        server_header=False,
-    )
+    with metrics_dir():  # the workers' shared metrics (creditbank.api.metrics)
+        log_config = announce(settings, host=host, port=port, workers=workers, origin=origin)
+        uvicorn.run(
+            "creditbank.api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            log_config=log_config,
+            proxy_headers=False,
+            server_header=False,
+        )
 
 
 def _progress() -> Progress:
@@ -177,7 +209,10 @@ def kinds(
 @app.command()
 @cli_errors
 def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Re-read the whole log and check every hash, signature, checkpoint and projection."""
+    """Re-read the whole log and check every hash, signature, checkpoint and projection.
+
+    Example: creditbank audit --data-dir /srv/creditbank
+    """
     bank = open_bank(make_settings(data_dir, database_url))
     try:
         with _progress() as progress:
@@ -200,7 +235,10 @@ def audit(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
 @app.command()
 @cli_errors
 def rebuild(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Recompute every projection (balances, eligibility, claims, ...) from the log alone."""
+    """Recompute every projection (balances, eligibility, claims, ...) from the log alone.
+
+    Example: creditbank rebuild --data-dir /srv/creditbank
+    """
     import time
 
     bank = open_bank(make_settings(data_dir, database_url))
@@ -226,20 +264,26 @@ def verify(
         ),
     ] = None,
     data_dir: DataDir = None,
+    witness: WitnessKeys = None,
+    quorum: Quorum = None,
 ) -> None:
-    """Verify a receipt offline: the checkpoint's signature and the entry's inclusion.
+    """Verify a receipt offline: the checkpoint's signature and the entry's inclusion
+    (and, with --witness, that at least --quorum of those witnesses cosigned it).
 
     (Authorship needs the key registry: see creditbank.core.verify.verify_entry_signature.)
+
+    Example: creditbank verify entry-42.tlog-proof --key @log.vkey
     """
     from creditbank.core.errors import InvalidInput
     from creditbank.core.verify import verify_receipt
 
     key_text = log_verifier_key(key, data_dir)
+    witnesses, needed = witness_policy(witness, quorum)
     try:
         text = receipt.read_text()
     except OSError as exc:
         raise InvalidInput(f"cannot read {receipt}: {exc.strerror}", field="receipt") from exc
-    result = verify_receipt(text, key_text)
+    result = verify_receipt(text, key_text, witness_keys=witnesses, witness_quorum=needed)
     out_console().print(
         f"OK: entry {result.index} ({result.entry.get('kind')}) is in the log "
         f"{result.checkpoint.origin} at tree size {result.checkpoint.size}",

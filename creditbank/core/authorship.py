@@ -110,6 +110,16 @@ KINDS: dict[str, Authorship] = {
     "subsidy.paid": _signed(("authority",), "payment recorded with its reference"),
     "subsidy.cancelled": _derived("an unpaid part of a revoked certificate"),
     "subsidy.clawback_due": _derived("a paid part of a revoked certificate"),
+    # recognition of a peer bank's records (docs/federation.md)
+    "recognition.agreed": _signed(
+        ("authority",), "an agreement with a peer bank: its keys, witnesses, level mapping"
+    ),
+    "recognition.ended": _signed(("authority",), "an agreement with a peer bank ended"),
+    "recognition.requested": _operator("a learner presents a peer certificate or credits"),
+    "recognition.rechecked": _operator("a recognised record re-checked with the peer"),
+    "certificate.recognized": _derived("a peer certificate recognised: a prerequisite here"),
+    "credit.recognized": _derived("a peer credit award recognised, counted under a cap"),
+    "recognition.revoked": _derived("a recognition undone by the peer's revocation"),
 }
 """Every kind of entry the ledger holds."""
 

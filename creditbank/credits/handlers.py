@@ -69,13 +69,7 @@ def _eligibility_change(
     level = None if standard is None else standard.level(level_no)
     if level is None:
         return []
-    eligible_now = rules.progress(
-        rules.level_terms(level, standard_id),
-        store.awards_of(ctx, learner),
-        ctx.now,
-        has_lower_certificate=level.requires_lower_level_certificate
-        and has_active_certificate(ctx.conn, learner, standard_id, level_no + 1),
-    ).eligible
+    eligible_now = store.batch_progress(ctx, learner, standard_id, level).eligible
     was = store.was_eligible(ctx, (learner, standard_id, level_no))
     kind = rules.eligibility_change(
         eligible_now=eligible_now,
@@ -93,10 +87,19 @@ def _eligibility_change(
     ]
 
 
+def eligibility_change(
+    ctx: BatchContext, learner: str, standard_id: str, level_no: int, source: int
+) -> list[Derivation]:
+    """The eligibility decision for one level at ``now``, if it changed: what a record
+    recognised from a peer bank (or its revocation) triggers too."""
+    store.forget_peer_credits(ctx, learner)  # its recognitions have just changed
+    return _eligibility_change(ctx, learner, standard_id, level_no, source)
+
+
 class CompletionRecordedHandler:
     def prepare(self, ctx: BatchContext, statements: list[SignedStatement]) -> None:
-        """One query each for the awards, the account status and the eligibility rows of
-        every learner the batch's completions name."""
+        """One query each for the awards, the account status, the eligibility rows and the
+        peer-recognised credits of every learner the batch's completions name."""
         learners = {
             str(s.body["learner"]) for s in statements if isinstance(s.body.get("learner"), str)
         }

@@ -21,6 +21,11 @@ from creditbank.certificates.store import has_active_certificate
 from creditbank.core.entry import parse_time
 from creditbank.core.rules import credits as rules
 from creditbank.core.standards.model import Level
+from creditbank.federation.store import (
+    any_recognized_credits,
+    learners_with_recognized_credits,
+    recognized_credits,
+)
 from creditbank.ledger import store
 from creditbank.ledger.kinds import BatchContext
 
@@ -37,6 +42,12 @@ class CreditsState:
     awards: dict[str, list[rules.Award]] = field(default_factory=dict)
     eligible: dict[EligibilityKey, bool] = field(default_factory=dict)
     eligibility_read: set[str] = field(default_factory=set)
+    peer_credits: dict[str, bool] = field(default_factory=dict)
+    """Whether a learner holds credits recognised from a peer bank, for the learners read
+    by ``prefetch``; dropped for a learner whose recognitions change (see
+    ``forget_peer_credits``)."""
+    any_peer_credits: bool | None = None
+    """Whether any learner holds such credits (None: not read since the last change)."""
 
 
 _AWARD_COLUMNS = (
@@ -83,8 +94,8 @@ def awards_of(ctx: BatchContext, learner: str) -> list[rules.Award]:
 
 
 def prefetch(ctx: BatchContext, learners: Iterable[str]) -> None:
-    """The awards and eligibility rows of many learners, one query each per 500 (what a
-    batch of completions needs)."""
+    """The awards, eligibility rows and whether they hold peer-recognised credits, of many
+    learners, one query each per 500 (what a batch of completions needs)."""
     state = ctx.state(CreditsState)
     wanted = sorted(set(learners) - set(state.awards))
     for start in range(0, len(wanted), 500):
@@ -106,6 +117,8 @@ def prefetch(ctx: BatchContext, learners: Iterable[str]) -> None:
         ):
             state.eligible.setdefault((learner, standard_id, level), bool(eligible))
         state.eligibility_read.update(chunk)
+        peers = learners_with_recognized_credits(ctx.conn, chunk)
+        state.peer_credits.update((learner, learner in peers) for learner in chunk)
 
 
 def was_eligible(ctx: BatchContext, key: EligibilityKey) -> bool:
@@ -249,12 +262,46 @@ def level_progress(
     t: datetime,
     awards: list[rules.Award] | None = None,
 ) -> rules.Progress:
-    """rules.progress with the learner's awards (read unless given) and lower-level
+    """rules.progress with the learner's awards (read unless given), the credits
+    recognised from peer banks that count (under the program's cap), and lower-level
     certificate at ``t`` (looked up only for a level that requires one)."""
+    terms = rules.level_terms(level, standard_id)
+    own = learner_awards(conn, learner, standard_id) if awards is None else awards
     return rules.progress(
-        rules.level_terms(level, standard_id),
-        learner_awards(conn, learner, standard_id) if awards is None else awards,
+        terms,
+        [*own, *recognized_credits(conn, learner, terms, t)],
         t,
         has_lower_certificate=level.requires_lower_level_certificate
         and has_active_certificate(conn, learner, standard_id, level.level + 1),
     )
+
+
+def batch_progress(
+    ctx: BatchContext, learner: str, standard_id: str, level: Level
+) -> rules.Progress:
+    """``level_progress`` at ``ctx.now`` inside a batch: the awards from the batch's cache,
+    and no peer-bank query for a learner the batch knows holds no recognised credits
+    (the common case: a query per award was most of a PostgreSQL batch's time)."""
+    awards = awards_of(ctx, learner)
+    state = ctx.state(CreditsState)
+    if state.peer_credits.get(learner) is None:  # not prefetched (a replay): ask the table
+        if state.any_peer_credits is None:
+            state.any_peer_credits = any_recognized_credits(ctx.conn)
+        if state.any_peer_credits:
+            return level_progress(ctx.conn, learner, standard_id, level, ctx.now, awards=awards)
+    elif state.peer_credits[learner]:
+        return level_progress(ctx.conn, learner, standard_id, level, ctx.now, awards=awards)
+    return rules.progress(
+        rules.level_terms(level, standard_id),
+        awards,
+        ctx.now,
+        has_lower_certificate=level.requires_lower_level_certificate
+        and has_active_certificate(ctx.conn, learner, standard_id, level.level + 1),
+    )
+
+
+def forget_peer_credits(ctx: BatchContext, learner: str) -> None:
+    """The learner's recognised credits may have changed: ask the table next time."""
+    state = ctx.state(CreditsState)
+    state.peer_credits.pop(learner, None)
+    state.any_peer_credits = None

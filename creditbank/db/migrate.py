@@ -13,9 +13,8 @@ from alembic import command
 ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database behind ``engine`` to ``revision`` (every head by default: each
-    domain's migrations may branch from the last shared revision)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database behind ``engine`` to ``revision`` (one linear history)."""
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     with engine.connect() as conn:

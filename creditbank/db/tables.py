@@ -415,6 +415,163 @@ class SubsidyPart(SQLModel, table=True):
     cancelled_index: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
+# --- federation (ADR 0017): witnessing and cosignatures, off the ledger; recognitions ---
+
+
+class CheckpointCosignature(SQLModel, table=True):
+    """A witness's ``cosignature/v1`` line on one of this log's checkpoints, as it came."""
+
+    __tablename__ = "checkpoint_cosignatures"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    witness: str = Field(sa_column=Column(String(200), primary_key=True))
+    line: str = Field(sa_column=Column(Text, nullable=False))
+    cosigned_at: str = Field(sa_column=Column(String(40), nullable=False))
+
+
+class CosignerState(SQLModel, table=True):
+    """Per witness this log asks: the size it last cosigned (the next request's old size)."""
+
+    __tablename__ = "cosigner_state"
+
+    witness: str = Field(sa_column=Column(String(200), primary_key=True))
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_at: str = Field(sa_column=Column(String(40), nullable=False))
+
+
+class WitnessedLog(SQLModel, table=True):
+    """Per peer log this bank witnesses: the latest checkpoint it cosigned."""
+
+    __tablename__ = "witnessed_logs"
+
+    origin: str = Field(sa_column=Column(String(200), primary_key=True))
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: str = Field(sa_column=Column(String(40), nullable=False))
+
+
+class WitnessedRoot(SQLModel, table=True):
+    """Every (size, root) the witness cosigned for a peer log: a second root of a size in
+    here is a fork."""
+
+    __tablename__ = "witnessed_roots"
+
+    origin: str = Field(sa_column=Column(String(200), primary_key=True))
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class SplitView(SQLModel, table=True):
+    """Evidence of a split view: a peer log's signed checkpoint the witness refused
+    because it contradicts what the witness cosigned before (both notes, verbatim)."""
+
+    __tablename__ = "split_views"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    origin: str = Field(sa_column=Column(String(200), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    observed_at: str = Field(sa_column=Column(String(40), nullable=False))
+    known_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    known_note: str = Field(sa_column=Column(Text, nullable=False))
+    old_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    submitted: str = Field(sa_column=Column(Text, nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class RecognitionAgreement(SQLModel, table=True):
+    """Projection: the authority's agreements to recognise a peer bank's records."""
+
+    __tablename__ = "recognition_agreements"
+
+    agreement_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    peer_origin: str = Field(sa_column=Column(String(200), nullable=False))
+    terms: str = Field(sa_column=Column(Text, nullable=False))
+    valid_from: str = Field(sa_column=Column(String(40), nullable=False))
+    valid_until: str = Field(sa_column=Column(String(40), nullable=False))
+    agreed_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    ended_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class Recognition(SQLModel, table=True):
+    """Projection: a peer certificate or credit award recognised for a learner here."""
+
+    __tablename__ = "recognitions"
+    __table_args__ = (
+        UniqueConstraint("peer_origin", "peer_ref", name="uq_recognitions_peer_ref"),
+        Index("ix_recognitions_learner", "learner", "standard_id", "level"),
+    )
+
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner: str = Field(sa_column=Column(String(13), nullable=False))
+    record: str = Field(sa_column=Column(String(16), nullable=False))
+    agreement_id: str = Field(sa_column=Column(String(64), nullable=False))
+    peer_origin: str = Field(sa_column=Column(String(200), nullable=False))
+    peer_ref: str = Field(sa_column=Column(String(64), nullable=False))
+    standard_id: str = Field(sa_column=Column(String(64), nullable=False))
+    level: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    unit_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    credits_tenths: int | None = Field(default=None, sa_column=Column(Integer))
+    expires_at: str | None = Field(default=None, sa_column=Column(String(40)))
+    request_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    revoked_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class LrsStatement(SQLModel, table=True):
+    """Off the ledger: xAPI statements as the LRS stores them, each with what it meant for
+    the ledger (``outcome``: credited, not_credited, none; ADR 0014)."""
+
+    __tablename__ = "lrs_statements"
+    __table_args__ = (
+        UniqueConstraint("provider", "statement_id", name="uq_lrs_statements_id"),
+        Index("ix_lrs_statements_seq", "provider", "seq"),
+        Index("ix_lrs_statements_verb", "provider", "verb_id"),
+        Index("ix_lrs_statements_activity", "provider", "activity_id"),
+        Index("ix_lrs_statements_agent", "provider", "agent"),
+        Index("ix_lrs_statements_registration", "provider", "registration"),
+    )
+
+    seq: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    provider: str = Field(sa_column=Column(String(64), nullable=False))
+    statement_id: str = Field(sa_column=Column(String(36), nullable=False))
+    stored: str = Field(sa_column=Column(String(40), nullable=False))
+    verb_id: str = Field(sa_column=Column(Text, nullable=False))
+    activity_id: str | None = Field(default=None, sa_column=Column(Text))
+    agent: str | None = Field(default=None, sa_column=Column(Text))
+    registration: str | None = Field(default=None, sa_column=Column(String(36)))
+    voids: str | None = Field(default=None, sa_column=Column(String(36)))
+    voided: bool = Field(sa_column=Column(Boolean, nullable=False))
+    digest: str = Field(sa_column=Column(String(64), nullable=False))
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    outcome: str = Field(sa_column=Column(String(16), nullable=False))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    ledger_index: int | None = Field(default=None, sa_column=Column(BigInteger))
+    receipt: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class LrsLearner(SQLModel, table=True):
+    """Off the ledger: which LMS account (an xAPI agent identifier) is which learner
+    account, per provider."""
+
+    __tablename__ = "lrs_learners"
+
+    provider: str = Field(sa_column=Column(String(64), primary_key=True))
+    agent: str = Field(sa_column=Column(Text, primary_key=True))
+    learner: str = Field(sa_column=Column(String(13), nullable=False))
+    linked_at: str = Field(sa_column=Column(String(40), nullable=False))
+
+
+class LrsCourse(SQLModel, table=True):
+    """Off the ledger: which xAPI activity IRI is which of the provider's courses."""
+
+    __tablename__ = "lrs_courses"
+
+    provider: str = Field(sa_column=Column(String(64), primary_key=True))
+    activity_id: str = Field(sa_column=Column(Text, primary_key=True))
+    course_id: str = Field(sa_column=Column(String(64), nullable=False))
+    linked_at: str = Field(sa_column=Column(String(40), nullable=False))
+
+
 APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
 PROJECTION_TABLES = (
     "actors",
@@ -435,6 +592,8 @@ PROJECTION_TABLES = (
     "budgets",
     "subsidies",
     "subsidy_parts",
+    "recognition_agreements",
+    "recognitions",
 )
 
 
@@ -475,3 +634,13 @@ rewards = _table(Reward)
 budgets = _table(Budget)
 subsidies = _table(Subsidy)
 subsidy_parts = _table(SubsidyPart)
+checkpoint_cosignatures = _table(CheckpointCosignature)
+cosigner_state = _table(CosignerState)
+witnessed_logs = _table(WitnessedLog)
+witnessed_roots = _table(WitnessedRoot)
+split_views = _table(SplitView)
+recognition_agreements = _table(RecognitionAgreement)
+recognitions = _table(Recognition)
+lrs_statements = _table(LrsStatement)
+lrs_learners = _table(LrsLearner)
+lrs_courses = _table(LrsCourse)

@@ -17,7 +17,7 @@ from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.core.tlog import merkle, tiles
 from creditbank.db import tables
 from creditbank.ledger import store
-from creditbank.ledger.tree import receipt_for
+from creditbank.ledger.cosignatures import cosigned_receipt
 
 
 def _b64(data: bytes) -> str:
@@ -34,7 +34,7 @@ def entry_view(engine: Engine, index: int) -> dict[str, Any]:
     with engine.connect() as conn:
         data = store.entry_data(conn, index)
         size, note = store.latest_checkpoint(conn)
-        proof = store.inclusion_proof(conn, index, size)
+        proof = store.inclusion_proof(conn, index, size, committed=True)
     return {
         "index": index,
         "entry": json.loads(data),
@@ -46,16 +46,18 @@ def entry_view(engine: Engine, index: int) -> dict[str, Any]:
 
 
 def receipt(engine: Engine, index: int) -> str:
+    """A receipt for ``index`` on the newest checkpoint witnesses cosigned that covers it
+    (with its cosignatures), else on the latest checkpoint."""
     with engine.connect() as conn:
-        return receipt_for(conn, index)
+        return cosigned_receipt(conn, index)
 
 
 def inclusion(engine: Engine, index: int, size: int | None) -> dict[str, Any]:
     with engine.connect() as conn:
         tree_size = store.tree_size(conn) if size is None else size
-        proof = store.inclusion_proof(conn, index, tree_size)
+        proof = store.inclusion_proof(conn, index, tree_size, committed=True)
         leaf = merkle.leaf_hash(store.entry_data(conn, index)) if index < tree_size else b""
-        root = store.root_at(conn, tree_size)
+        root = store.root_at(conn, tree_size, committed=True)
     return {
         "index": index,
         "tree_size": tree_size,
@@ -68,10 +70,10 @@ def inclusion(engine: Engine, index: int, size: int | None) -> dict[str, Any]:
 def consistency(engine: Engine, first: int, second: int | None) -> dict[str, Any]:
     with engine.connect() as conn:
         size = store.tree_size(conn) if second is None else second
-        proof = store.consistency_proof(conn, first, size)
+        proof = store.consistency_proof(conn, first, size, committed=True)
         first_root, second_root = (
-            store.root_at(conn, first) if first <= size else b"",
-            store.root_at(conn, size),
+            store.root_at(conn, first, committed=True) if first <= size else b"",
+            store.root_at(conn, size, committed=True),
         )
     return {
         "first": first,

@@ -21,6 +21,7 @@ import contextlib
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ from creditbank.ledger.authors import check_statement_author
 from creditbank.ledger.derivation import add_row, log_decisions
 from creditbank.ledger.group_commit import GroupCommit
 from creditbank.ledger.kinds import BatchContext, KindHandler
+from creditbank.ledger.observer import BatchStats, LedgerObserver, NoObserver
 from creditbank.ledger.sigpool import Job, SignaturePool
 from creditbank.ledger.tree import Grown, Row, grow, receipt_for, receipts
 
@@ -91,8 +93,9 @@ class Appended:
 
 
 class SideEffect(Protocol):
-    """Off-ledger writes that must commit atomically with an operator statement (for
-    example the sealed personal data of a new learner account)."""
+    """Off-ledger writes that must commit atomically with a statement (for example the
+    sealed personal data of a new learner account, the LRS's stored xAPI statement of a
+    completion)."""
 
     def check(self, conn: Connection) -> None:
         """Raise a CreditBankError to refuse the statement; runs before it is logged."""
@@ -114,6 +117,7 @@ class _Item:
     duplicate: bool = False
     derived: list[int] = field(default_factory=list)
     error: CreditBankError | None = None
+    queued_at: float = field(default_factory=time.perf_counter)
 
 
 class Ledger:
@@ -146,14 +150,19 @@ class Ledger:
         self._write_lock = threading.Lock()
         # The workers only verify: the log key never leaves this process.
         self.signatures = SignaturePool() if parallel_verify else None
+        self.observer: LedgerObserver = NoObserver()  # the shell's metrics, when served
 
     # --- public API ---------------------------------------------------------------
 
-    def submit(self, signed: SignedStatement) -> Future[Appended]:
-        """Queue one statement for group commit; the future holds its outcome."""
+    def submit(
+        self, signed: SignedStatement, side_effect: SideEffect | None = None
+    ) -> Future[Appended]:
+        """Queue one statement for group commit; the future holds its outcome.
+        ``side_effect``: off-ledger rows written in the same transaction when it is logged
+        (the LRS's stored statement of a completion)."""
         check_statement_shape(signed.statement)
         future: Future[Appended] = Future()
-        self._group.put(_Item(signed, future))
+        self._group.put(_Item(signed, future, side_effect=side_effect))
         return future
 
     def submit_operator(
@@ -266,6 +275,11 @@ class Ledger:
             if ok:
                 item.verified_with = public_key
 
+    @property
+    def running(self) -> bool:
+        """Whether the sequencer takes appends (false once closed or if its thread died)."""
+        return self._group.running
+
     def close(self) -> None:
         if self.signatures is not None:
             self.signatures.close()
@@ -332,6 +346,7 @@ class Ledger:
     def _commit_locked(self, items: list[_Item], *, atomic: bool = False) -> None:
         for item in items:
             self._reset(item)
+        started = time.perf_counter()
         with (
             _cyclic_gc_paused(len(items)),
             self.engine.connect().execution_options(**WRITE) as conn,
@@ -347,8 +362,20 @@ class Ledger:
                         item.error = NOT_ALONE
                     item.index = item.entry = None
                 return
+            committed = time.perf_counter()
             with conn.begin():
                 self._attach_receipts(conn, items, grown)
+        if grown is not None:
+            done = time.perf_counter()
+            self.observer.batch_committed(
+                BatchStats(
+                    statements=len(items),
+                    kinds=grown.kinds,
+                    commit_seconds=committed - started,
+                    checkpoint_seconds=done - min(i.queued_at for i in items),
+                    waiting=self._group.waiting(),
+                )
+            )
 
     def _sequence(self, conn: Connection, items: list[_Item]) -> Grown | None:
         """Check and log each statement and the decisions it triggers, then grow the

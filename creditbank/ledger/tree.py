@@ -41,6 +41,7 @@ class Grown:
     size: int
     note: str
     nodes: dict[merkle.NodeId, bytes]
+    kinds: tuple[str, ...] = ()  # of the entries the batch added (for the metrics)
 
 
 def grow(
@@ -70,7 +71,7 @@ def grow(
     )
     nodes = dict(frontier)
     nodes.update(created)
-    return Grown(new_size, note, nodes)
+    return Grown(new_size, note, nodes, tuple(r.kind for r in rows))
 
 
 def receipts(conn: Connection, grown: Grown, entries: Sequence[tuple[int, bytes]]) -> list[str]:
@@ -85,12 +86,15 @@ def receipts(conn: Connection, grown: Grown, entries: Sequence[tuple[int, bytes]
     )
 
 
-def receipt_for(conn: Connection, index: int, *, original: bool = False) -> str:
+def receipt_for(
+    conn: Connection, index: int, *, original: bool = False, committed: bool = False
+) -> str:
     """A tlog-proof receipt for entry ``index``: against the checkpoint that first covered
-    it (``original``, byte-identical to the one handed out at append) or the latest."""
+    it (``original``, byte-identical to the one handed out at append) or the latest.
+    ``committed``: ``conn`` is read-only (see ``store.inclusion_proof``)."""
     size, note = (
         store.checkpoint_covering(conn, index) if original else store.latest_checkpoint(conn)
     )
     data = store.entry_data(conn, index)
-    proof = store.inclusion_proof(conn, index, size)
+    proof = store.inclusion_proof(conn, index, size, committed=committed)
     return format_receipt(Receipt(index, tuple(proof), note, data))

@@ -31,8 +31,11 @@ from creditbank.catalogue.service import publish_catalogue
 from creditbank.core.entry import SignedStatement, format_time, sign_statement
 from creditbank.core.keys import KeyPair
 from creditbank.core.statements import catalogue as statements
+from creditbank.credits import lrs
 from creditbank.credits.gateway import enable_xapi
+from creditbank.ledger import reads
 from creditbank.settings import Settings
+from creditbank.web.routes import PAGE_PATHS
 from tests.access.conftest import (
     PASSWORD,
     Learner,
@@ -74,6 +77,20 @@ CERTIFIER_OR_AUTHORITY = frozenset({"certifier", "authority"})
 EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/tlog/checkpoint"): (ANYONE, 200),
     ("GET", "/tlog/tile/{path:path}"): (ANYONE, 200),
+    # operations: load balancers and Prometheus carry no token
+    ("GET", "/healthz"): (ANYONE, 200),
+    ("GET", "/readyz"): (ANYONE, 200),
+    ("GET", "/metrics"): (ANYONE, 200),
+    # the witness: this world's bank witnesses no log, so a well-formed request gets 404
+    ("POST", "/witness/add-checkpoint"): (ANYONE, 404),
+    ("GET", "/v1/federation/witness"): (ANYONE, 200),
+    ("GET", "/v1/federation/split-views"): (ANYONE, 200),
+    # entry 0 is no credit award: 404 (the bundle itself: tests/federation)
+    ("GET", "/v1/federation/credit-bundle"): (ANYONE, 404),
+    # recognition across banks: only the account holder (no agreement in this world: 404)
+    ("POST", "/v1/learners/{account}/link-codes"): (frozenset({"learner"}), 200),
+    ("POST", "/v1/learners/{account}/recognitions"): (frozenset({"learner"}), 404),
+    ("GET", "/v1/learners/{account}/recognitions"): (OWN_ACCOUNT, 200),
     ("GET", "/v1/ledger/key"): (ANYONE, 200),
     ("GET", "/v1/ledger/entries/{index}"): (ANYONE, 200),
     ("GET", "/v1/ledger/entries/{index}/receipt"): (ANYONE, 200),
@@ -94,6 +111,13 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("POST", "/v1/completions/batch"): (PROVIDER, 200),
     ("POST", "/v1/completions/retractions"): (PROVIDER, 201),
     ("POST", "/xapi/statements"): (PROVIDER, 200),
+    ("PUT", "/xapi/statements"): (PROVIDER, 204),
+    ("GET", "/xapi/statements"): (PROVIDER, 200),
+    ("GET", "/xapi/outcomes"): (PROVIDER, 200),
+    ("GET", "/xapi/links"): (PROVIDER, 200),
+    ("PUT", "/xapi/links/learners"): (PROVIDER, 204),
+    ("PUT", "/xapi/links/courses"): (PROVIDER, 204),
+    ("GET", "/xapi/about"): (ANYONE, 200),
     ("GET", "/v1/me"): (SIGNED_IN, 200),
     ("POST", "/v1/auth/logout"): (SIGNED_IN, 204),
     ("POST", "/v1/learners"): (frozenset({"authority", "provider"}), 201),
@@ -108,6 +132,19 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/v1/learners/{account}/receipts/{index}"): (OWN_ACCOUNT, 200),
     # certificates and money (docs/money.md)
     ("GET", "/v1/certificates/{certificate_number}"): (ANYONE, 200),
+    # credentials (docs/credentials.md)
+    ("GET", "/v1/certificates/{certificate_number}/credential"): (ANYONE, 200),
+    ("GET", "/v1/learners/{account}/certificates/{certificate_number}/credential"): (
+        OWN_ACCOUNT,
+        200,
+    ),
+    ("GET", "/v1/learners/{account}/transcript"): (OWN_ACCOUNT, 200),
+    ("GET", "/v1/certifiers/{actor_id}/status-list"): (ANYONE, 200),
+    ("GET", "/.well-known/did.json"): (ANYONE, 200),
+    ("GET", "/certifiers/{actor_id}/did.json"): (ANYONE, 200),
+    ("GET", "/ims/case/v1p0/CFDocuments"): (ANYONE, 200),
+    ("GET", "/ims/case/v1p0/CFPackages/{sourcedId}"): (ANYONE, 200),
+    ("GET", "/ims/case/v1p0/CFItems/{sourcedId}"): (ANYONE, 200),
     ("POST", "/v1/learners/{account}/applications"): (OWN_ACCOUNT, 201),
     ("GET", "/v1/learners/{account}/applications"): (OWN_ACCOUNT, 200),
     ("GET", "/v1/applications"): (CERTIFIER_OR_AUTHORITY, 200),
@@ -140,6 +177,7 @@ class Call:
     data: dict[str, str] | None = None
     account: str | None = None  # the learner account the call is about, if any
     headers: dict[str, str] | None = None
+    content: str | None = None  # a body that is neither JSON nor a form (tlog-witness)
 
 
 @dataclass
@@ -168,7 +206,35 @@ class World:
         builders: dict[tuple[str, str], Callable[[], Call]] = {
             ("GET", "/tlog/checkpoint"): lambda: Call("/tlog/checkpoint"),
             ("GET", "/tlog/tile/{path:path}"): lambda: Call("/tlog/tile/0/000.p/1"),
+            ("GET", "/healthz"): lambda: Call("/healthz"),
+            ("GET", "/readyz"): lambda: Call("/readyz"),
+            ("GET", "/metrics"): lambda: Call("/metrics"),
             ("GET", "/v1/ledger/key"): lambda: Call("/v1/ledger/key"),
+            ("POST", "/witness/add-checkpoint"): lambda: Call(
+                "/witness/add-checkpoint",
+                content=f"old 0\n\n{reads.checkpoint_note(self.bank.engine)}",
+            ),
+            ("GET", "/v1/federation/witness"): lambda: Call("/v1/federation/witness"),
+            ("GET", "/v1/federation/split-views"): lambda: Call("/v1/federation/split-views"),
+            ("GET", "/v1/federation/credit-bundle"): lambda: Call(
+                "/v1/federation/credit-bundle?awards=0"
+            ),
+            ("POST", "/v1/learners/{account}/link-codes"): lambda: Call(
+                f"/v1/learners/{self.subject.account}/link-codes",
+                json={"home_origin": "peer.example/ledger", "home_account": "CB00000000000"},
+                account=self.subject.account,
+            ),
+            ("POST", "/v1/learners/{account}/recognitions"): lambda: Call(
+                f"/v1/learners/{self.subject.account}/recognitions",
+                json={
+                    "agreement_id": "no-such-agreement",
+                    "record": "certificate",
+                    "certificate_number": "DAN5-2026-000001",
+                    "bundle": {},
+                    "link_code": "x",
+                },
+                account=self.subject.account,
+            ),
             ("GET", "/v1/ledger/entries/{index}"): lambda: Call("/v1/ledger/entries/0"),
             ("GET", "/v1/ledger/entries/{index}/receipt"): lambda: Call(
                 "/v1/ledger/entries/0/receipt"
@@ -221,6 +287,31 @@ class World:
                 json=self._xapi(n),
                 headers={"X-Experience-API-Version": "1.0.3"},
             ),
+            ("PUT", "/xapi/statements"): lambda: Call(
+                f"/xapi/statements?statementId={uuid.UUID(int=n + 1)}",
+                json=self._xapi(n),
+                headers={"X-Experience-API-Version": "1.0.3"},
+            ),
+            ("GET", "/xapi/statements"): lambda: Call(
+                "/xapi/statements", headers={"X-Experience-API-Version": "1.0.3"}
+            ),
+            ("GET", "/xapi/outcomes"): lambda: Call(
+                "/xapi/outcomes?statementId="
+                + lrs.store_statements(self.bank, "prov-a", self._xapi(n), "1.0.3")[0]
+            ),
+            ("GET", "/xapi/links"): lambda: Call("/xapi/links"),
+            ("PUT", "/xapi/links/learners"): lambda: Call(
+                "/xapi/links/learners",
+                json={
+                    "agent": {"mbox": f"mailto:l{n}@example.cn"},
+                    "learner": self.subject.account,
+                },
+            ),
+            ("PUT", "/xapi/links/courses"): lambda: Call(
+                "/xapi/links/courses",
+                json={"activity": f"https://lms.example.cn/c/{n}", "course_id": "c-base"},
+            ),
+            ("GET", "/xapi/about"): lambda: Call("/xapi/about"),
             ("GET", "/v1/me"): lambda: Call("/v1/me"),
             ("POST", "/v1/auth/logout"): lambda: Call("/v1/auth/logout"),
             ("POST", "/v1/learners"): lambda: Call(
@@ -241,8 +332,45 @@ class World:
                 "closure", json={"reason": "moved abroad"}
             ),
             **self._money_builders(caller),
+            **self._credential_builders(),
         }
         return builders[(method, path)]()
+
+    def _credential_builders(self) -> dict[tuple[str, str], Callable[[], Call]]:
+        """The credential routes: the world's certificate, cert-a, data-annotator's CASE."""
+        from creditbank.certificates.service import certificate_view
+        from creditbank.core.credentials.case import document_id, level_id
+        from tests.catalogue.conftest import CATALOGUE
+
+        standard = CATALOGUE.standard("data-annotator")
+        assert standard is not None
+
+        def own_credential() -> Call:
+            number = self._certificate()
+            learner = certificate_view(self.bank.engine, number)["learner"]
+            url = f"/v1/learners/{learner}/certificates/{number}/credential?include_name=true"
+            return Call(url, account=learner)
+
+        return {
+            ("GET", "/v1/certificates/{certificate_number}/credential"): lambda: Call(
+                f"/v1/certificates/{self._certificate()}/credential"
+            ),
+            ("GET", "/v1/learners/{account}/certificates/{certificate_number}/credential"): (
+                own_credential
+            ),
+            ("GET", "/v1/certifiers/{actor_id}/status-list"): lambda: Call(
+                "/v1/certifiers/cert-a/status-list"
+            ),
+            ("GET", "/.well-known/did.json"): lambda: Call("/.well-known/did.json"),
+            ("GET", "/certifiers/{actor_id}/did.json"): lambda: Call("/certifiers/cert-a/did.json"),
+            ("GET", "/ims/case/v1p0/CFDocuments"): lambda: Call("/ims/case/v1p0/CFDocuments"),
+            ("GET", "/ims/case/v1p0/CFPackages/{sourcedId}"): lambda: Call(
+                f"/ims/case/v1p0/CFPackages/{document_id(standard)}"
+            ),
+            ("GET", "/ims/case/v1p0/CFItems/{sourcedId}"): lambda: Call(
+                f"/ims/case/v1p0/CFItems/{level_id(standard, 5)}"
+            ),
+        }
 
     def _flow(self) -> Any:
         """The certificate story's helpers (tests.api.certflow) on this bank: prov-a's
@@ -517,8 +645,9 @@ def test_the_role_table_and_the_app_list_the_same_routes(app_bank: Bank) -> None
             # every API route runs the one authorization dependency
             assert authorize in [d.dependency for d in ctx.dependencies], ctx.path
         else:
-            # only FastAPI's own documentation pages sit outside the table
-            assert ctx.path in {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+            # only the OpenAPI document and the web pages (creditbank.web: their own
+            # session gate, ADR 0015) sit outside the table
+            assert ctx.path in {"/openapi.json", *PAGE_PATHS}, ctx.path
     roles = {"authority", "provider", "certifier", "learner"}
     assert all(r <= roles for r in ROUTE_ROLES.values())
 
@@ -576,6 +705,7 @@ def _check(world: World, client: ASGIClient, caller: str, method: str, path: str
             json=call.json,
             data=call.data,
             headers=call.headers or {},
+            **({} if call.content is None else {"content": call.content}),
         )
         if r.status_code != EXPECTED[(method, path)][1]:
             return [f"{label}: allowed, got {r.status_code} {r.text[:200]}"]

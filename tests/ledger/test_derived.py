@@ -59,6 +59,9 @@ def test_every_kind_has_a_handler_and_a_row() -> None:
         "subsidy.entitled",
         "subsidy.cancelled",
         "subsidy.clawback_due",
+        "certificate.recognized",
+        "credit.recognized",
+        "recognition.revoked",
     } == DERIVED_KINDS
     assert all(not row.roles for row in KINDS.values() if row.derived)
     assert all(row.roles for row in KINDS.values() if not row.derived)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,9 +91,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running `creditbank serve`: its base URL and the pid of its main process."""
+
+    base: str
+    pid: int
+
+
 @contextlib.contextmanager
-def server(settings: Settings, workers: int = 1) -> Iterator[str]:
-    """Run `creditbank serve` for ``settings`` in a subprocess; yields its base URL."""
+def served(
+    settings: Settings, workers: int = 1, *, log_path: Path | None = None
+) -> Iterator[Served]:
+    """Run `creditbank serve` for ``settings`` in a subprocess until ready (/readyz).
+
+    Its request log goes, as JSON lines, to ``log_path`` when given; else only its
+    warnings reach this process's standard error. It runs in a session of its own and is
+    stopped (SIGTERM, then SIGKILL for the whole group) however the caller ends.
+    """
     port = free_port()
     cmd = [
         sys.executable,
@@ -109,27 +125,44 @@ def server(settings: Settings, workers: int = 1) -> Iterator[str]:
     ]
     if settings.database_url:
         cmd += ["--database-url", settings.database_url]
-    proc = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.DEVNULL)  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/tlog/checkpoint", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("the benchmark server did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
+    env = dict(os.environ)
+    env.update(
+        {"CREDITBANK_LOG_FORMAT": "json", "CREDITBANK_LOG_LEVEL": "info"}
+        if log_path is not None
+        else {"CREDITBANK_LOG_LEVEL": "warning"}
+    )
+    with contextlib.ExitStack() as stack:
+        stderr = None if log_path is None else stack.enter_context(log_path.open("ab"))
+        proc = subprocess.Popen(  # noqa: S603
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            deadline = time.monotonic() + 180  # workers start slowly on a busy machine
+            while True:
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the benchmark server did not start")
+                time.sleep(0.1)
+            yield Served(base, proc.pid)
+        finally:
+            proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+            with contextlib.suppress(ProcessLookupError):  # anything left of its group
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@contextlib.contextmanager
+def server(settings: Settings, workers: int = 1) -> Iterator[str]:
+    """Run `creditbank serve` for ``settings`` in a subprocess; yields its base URL."""
+    with served(settings, workers) as running:
+        yield running.base
 
 
 @dataclass
@@ -141,7 +174,12 @@ class LoadResult:
 
 
 def post_load(
-    base: str, path: str, bodies: Sequence[bytes], clients: int, token: str | None = None
+    base: str,
+    path: str,
+    bodies: Sequence[bytes],
+    clients: int,
+    token: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """POST each body once from ``clients`` concurrent keep-alive connections.
 
@@ -159,6 +197,7 @@ def post_load(
     errors: list[str] = []
     queue = list(reversed(bodies))
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    auth += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
 
     async def one_client() -> None:
         reader, writer = await asyncio.open_connection(host, port)
