@@ -20,7 +20,6 @@ a consistency proof from each receipt's tree size to it.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from typing import Any, TypeGuard
@@ -32,8 +31,7 @@ from creditbank.core.entry import LOG_ACTOR
 from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.db import tables
 from creditbank.ledger import store
-from creditbank.ledger.cosignatures import served_checkpoint
-from creditbank.ledger.tree import receipt_for
+from creditbank.ledger.cosignatures import proven_entries
 
 _NUMBER_RE = re.compile(CERTIFICATE_NUMBER)
 # One snapshot for the whole bundle, so the certificate's revocation status and the latest
@@ -156,34 +154,7 @@ def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
             roles.setdefault(index, "accreditation")
         for index, role in _key_entries(conn, entries, list(roles)).items():
             roles.setdefault(index, role)
-        listed = []
-        sizes: set[int] = set()
-        for index in sorted(roles):
-            size, _ = store.checkpoint_covering(conn, index)
-            sizes.add(size)
-            listed.append(
-                {
-                    "index": index,
-                    "kind": entries.get(index).get("kind"),
-                    "role": roles[index],
-                    "receipt": receipt_for(conn, index, original=True),
-                }
-            )
-        # Read last: every receipt's checkpoint is at most this one (the newest that
-        # witnesses cosigned, with their cosignatures, when one covers every receipt).
-        latest_size, latest_note = served_checkpoint(conn, witnessed=True, at_least=max(sizes))
-        consistency = [
-            {
-                "first": size,
-                "second": latest_size,
-                "hashes": [
-                    base64.b64encode(h).decode()
-                    for h in store.consistency_proof(conn, size, latest_size)
-                ],
-            }
-            for size in sorted(sizes)
-            if size != latest_size
-        ]
+        proven = proven_entries(conn, roles, lambda i: entries.get(i).get("kind"))
     revoked = row.revoked_index is not None
     return {
         "certificate": {
@@ -201,7 +172,5 @@ def certificate_bundle(engine: Engine, number: str) -> dict[str, Any]:
             "revoked_index": row.revoked_index,
             "revocation_reason": row.revoked_reason,
         },
-        "checkpoint": latest_note,
-        "entries": listed,
-        "consistency": consistency,
+        **proven,
     }

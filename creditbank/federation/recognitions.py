@@ -9,7 +9,6 @@ functions only gather, log and fetch.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import threading
@@ -29,9 +28,8 @@ from creditbank.db import tables
 from creditbank.federation import store
 from creditbank.federation.config import load_config, load_peer_urls
 from creditbank.ledger import store as ledger_store
-from creditbank.ledger.cosignatures import served_checkpoint
+from creditbank.ledger.cosignatures import proven_entries
 from creditbank.ledger.sequencer import Appended, Ledger
-from creditbank.ledger.tree import receipt_for
 
 log = logging.getLogger(__name__)
 
@@ -76,33 +74,9 @@ def credit_bundle(engine: Engine, award_indexes: Sequence[int]) -> dict[str, Any
             listed[index] = "award"
             if row.revoked_index is not None:
                 listed[row.revoked_index] = "revocation"
-        entries, sizes = [], set()
-        for index in sorted(listed):
-            size, _ = ledger_store.checkpoint_covering(conn, index)
-            sizes.add(size)
-            kind = json.loads(ledger_store.entry_data(conn, index)).get("kind")
-            entries.append(
-                {
-                    "index": index,
-                    "kind": kind,
-                    "role": listed[index],
-                    "receipt": receipt_for(conn, index, original=True),
-                }
-            )
-        latest_size, latest_note = served_checkpoint(conn, witnessed=True, at_least=max(sizes))
-        consistency = [
-            {
-                "first": size,
-                "second": latest_size,
-                "hashes": [
-                    base64.b64encode(h).decode()
-                    for h in ledger_store.consistency_proof(conn, size, latest_size)
-                ],
-            }
-            for size in sorted(sizes)
-            if size != latest_size
-        ]
-    return {"checkpoint": latest_note, "entries": entries, "consistency": consistency}
+        return proven_entries(
+            conn, listed, lambda i: json.loads(ledger_store.entry_data(conn, i)).get("kind")
+        )
 
 
 # --- the home bank's side -------------------------------------------------------------

@@ -9,11 +9,16 @@ out at append time carries none: it is made before any witness has seen its chec
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from sqlalchemy import Connection, func, select
 
 from creditbank.core.tlog.receipt import Receipt, format_receipt
 from creditbank.db import tables
 from creditbank.ledger import store
+from creditbank.ledger.tree import receipt_for
 
 CS = tables.checkpoint_cosignatures
 
@@ -58,3 +63,38 @@ def cosigned_receipt(conn: Connection, index: int) -> str:
     data = store.entry_data(conn, index)
     proof = store.inclusion_proof(conn, index, size)
     return format_receipt(Receipt(index, tuple(proof), note, data))
+
+
+def proven_entries(
+    conn: Connection, roles: Mapping[int, str], kind_of: Callable[[int], object]
+) -> dict[str, Any]:
+    """``entries`` (each listed index with its kind, its role and its original receipt),
+    the served ``checkpoint``, read after them so that it covers every receipt, and the
+    ``consistency`` proofs from each receipt's checkpoint to it: the part of a bundle
+    (a certificate's, a peer's credit awards) that a verifier checks offline."""
+    entries, sizes = [], set()
+    for index in sorted(roles):
+        size, _ = store.checkpoint_covering(conn, index)
+        sizes.add(size)
+        entries.append(
+            {
+                "index": index,
+                "kind": kind_of(index),
+                "role": roles[index],
+                "receipt": receipt_for(conn, index, original=True),
+            }
+        )
+    latest_size, latest_note = served_checkpoint(conn, witnessed=True, at_least=max(sizes))
+    consistency = [
+        {
+            "first": size,
+            "second": latest_size,
+            "hashes": [
+                base64.b64encode(h).decode()
+                for h in store.consistency_proof(conn, size, latest_size)
+            ],
+        }
+        for size in sorted(sizes)
+        if size != latest_size
+    ]
+    return {"checkpoint": latest_note, "entries": entries, "consistency": consistency}
