@@ -20,6 +20,7 @@ from creditbank.cli.common import (
     out_console,
     table,
 )
+from creditbank.cli.reports import yuan
 from creditbank.client import Appended, CreditBankClient
 from creditbank.core.errors import InvalidInput
 from creditbank.core.keys import read_key_file
@@ -62,10 +63,6 @@ def _done(what: str, appended: Appended) -> None:
     out_console().print(f"{what}: entry {appended.index}{again}", highlight=False, soft_wrap=True)
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d}"
-
-
 @reward_app.command("list")
 @cli_errors
 def list_rewards(
@@ -89,7 +86,7 @@ def list_rewards(
     shown = table("rewards", "index", "learner", "certificate", "yuan", "status")
     for r in rewards:
         shown.add_row(
-            str(r["index"]), r["learner"], r["certificate_number"], _yuan(r["amount_fen"]),
+            str(r["index"]), r["learner"], r["certificate_number"], yuan(r["amount_fen"]),
             r["status"],
         )  # fmt: skip
     out_console().print(shown)
@@ -185,7 +182,7 @@ def list_subsidies(
     shown = table("subsidy parts", "entitlement", "provider", "learner", "yuan", "status")
     for p in parts:
         shown.add_row(
-            str(p["entitlement_index"]), p["provider"], p["learner"], _yuan(p["amount_fen"]),
+            str(p["entitlement_index"]), p["provider"], p["learner"], yuan(p["amount_fen"]),
             p["status"],
         )  # fmt: skip
     out_console().print(shown)

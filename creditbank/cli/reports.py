@@ -25,7 +25,8 @@ from creditbank.core.errors import InvalidInput
 from creditbank.money import reports
 
 
-def _yuan(fen: int) -> str:
+def yuan(fen: int) -> str:
+    """Fen as yuan with two decimals and thousands separators (negative for clawbacks)."""
     sign = "-" if fen < 0 else ""
     return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
 
@@ -67,10 +68,10 @@ def print_report(figures: dict[str, Any], console: Console) -> None:
         money = figures[section]
         amounts = table(f"{section} (yuan)", "status", "count", "amount")
         for status, f in money["by_status"].items():
-            amounts.add_row(status, str(f["count"]), _yuan(f["amount_fen"]))
-        amounts.add_row("budget", "", _yuan(money["budget_fen"]))
-        amounts.add_row("committed", "", _yuan(money["committed_fen"]))
-        amounts.add_row("remaining", "", _yuan(money["remaining_fen"]))
+            amounts.add_row(status, str(f["count"]), yuan(f["amount_fen"]))
+        amounts.add_row("budget", "", yuan(money["budget_fen"]))
+        amounts.add_row("committed", "", yuan(money["committed_fen"]))
+        amounts.add_row("remaining", "", yuan(money["remaining_fen"]))
         console.print(amounts)
 
     # two narrow tables rather than one of nine columns: each reads at 80 columns
@@ -96,7 +97,7 @@ def print_report(figures: dict[str, Any], console: Console) -> None:
         )
         money_by_provider.add_row(
             provider,
-            *(_yuan(fen.get(status, 0)) for status in ("paid", "approved", "claimed", "open")),
+            *(yuan(fen.get(status, 0)) for status in ("paid", "approved", "claimed", "open")),
         )
     console.print(work)
     console.print(
