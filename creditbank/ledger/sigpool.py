@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from typing import TypeVar
 
 from cryptography.exceptions import InvalidSignature
@@ -53,18 +54,22 @@ def _ignore_interrupts() -> None:
 
 
 @contextlib.contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """Ignore SIGINT while a worker may be started: the worker inherits the disposition
-    from its first instruction, so a Ctrl-C during its start-up cannot kill it half-way
-    (printing a traceback). Only the main thread may change it; for a few milliseconds."""
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back (block SIGINT) while a worker may be started: the worker inherits
+    the blocked signal from its first instruction, so a Ctrl-C during its start-up cannot
+    kill it half-way (printing a traceback), and its initializer then ignores it. Blocked,
+    not ignored: a Ctrl-C that arrives meanwhile stays pending and interrupts this process
+    as soon as the worker is started, rather than being lost. The resource tracker is
+    started first: starting it unblocks SIGINT on its way out."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class SignaturePool:
@@ -101,7 +106,7 @@ class SignaturePool:
         if self._broken:
             return None
         try:
-            with _interrupts_ignored():
+            with _interrupts_held():
                 if self._pool is None:
                     context = multiprocessing.get_context("spawn")
                     self._pool = ProcessPoolExecutor(

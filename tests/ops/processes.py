@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -31,6 +32,17 @@ def start(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
         start_new_session=True,
         preexec_fn=_default_interrupts,
     )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """However a test ends: kill what is left of the command's group, reap it and close its
+    output pipe (an open pipe would be reported as unclosed in whichever test runs next)."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def alive(processes: list[psutil.Process]) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PG_URL
-from tests.ops.processes import alive, descendants, in_session, start, wait_for
+from tests.ops.processes import alive, descendants, in_session, start, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,6 @@ def _stopped_cleanly(proc: subprocess.Popen[bytes], started: list[str]) -> None:
     try:
         output, _ = proc.communicate(timeout=90)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("the command did not stop")
     assert proc.returncode != 0
     assert b"Traceback" not in output, output.decode(errors="replace")[-2000:]
@@ -64,9 +63,7 @@ def test_bench_ingest_stops_its_signature_workers(
             proc.send_signal(sig)  # a supervisor stopping the command
         _stopped_cleanly(proc, started)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
 
 
 def test_bench_soak_stops_its_servers_on_ctrl_c(tmp_path: Path) -> None:
@@ -80,6 +77,4 @@ def test_bench_soak_stops_its_servers_on_ctrl_c(tmp_path: Path) -> None:
         _stopped_cleanly(proc, alive(started))
         wait_for(lambda: alive(started) == [], 30, f"left running: {alive(started)}")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)

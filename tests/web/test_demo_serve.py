@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.ops.processes import start, wait_for
+from tests.ops.processes import start, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +80,5 @@ def test_demo_serve_prints_sign_ins_that_work(tmp_path: Path) -> None:
         os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.communicate(timeout=30)
-        except Exception:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        finally:
+            stop(proc)

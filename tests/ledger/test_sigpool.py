@@ -1,0 +1,63 @@
+"""The signature pool: a second core's verdicts match one core's, and a Ctrl-C that
+arrives while its worker starts interrupts the command rather than being lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from creditbank.ledger.sigpool import Job, SignaturePool, _interrupts_held, verify_all
+
+
+def _jobs(n: int, bad: set[int]) -> list[Job]:
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    jobs = []
+    for i in range(n):
+        message = f"entry {i}".encode()
+        signature = key.sign(message if i not in bad else b"something else")
+        jobs.append((message, signature, public))
+    return jobs
+
+
+@pytest.fixture
+def pool() -> Iterator[SignaturePool]:
+    p = SignaturePool()
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def test_the_worker_and_this_process_give_the_verdicts_one_process_gives(
+    pool: SignaturePool,
+) -> None:
+    jobs = _jobs(40, bad={3, 25, 39})  # bad ones in both halves
+    verdicts = pool.verify(jobs)
+    assert verdicts == verify_all(jobs)
+    assert [i for i, ok in enumerate(verdicts or []) if not ok] == [3, 25, 39]
+
+
+def test_a_ctrl_c_while_the_worker_starts_interrupts_once_it_has_started() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    reached: list[str] = []
+
+    def start_worker_while_ctrl_c_is_pressed() -> None:
+        with _interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)  # held back: the block goes on
+            reached.append("end of block")
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            start_worker_while_ctrl_c_is_pressed()
+        assert reached == ["end of block"]
+    finally:
+        signal.signal(signal.SIGINT, previous)
