@@ -35,7 +35,7 @@ from creditbank.access.vault import (
 from creditbank.core.accounts import check_account_number, new_account_number
 from creditbank.core.entry import format_time, parse_time
 from creditbank.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from creditbank.credits import lrs_store
+from creditbank.credits import lrs_codes, lrs_store
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
 from creditbank.db.tables import (
@@ -405,7 +405,8 @@ def account_view(engine: Engine, account: str) -> dict[str, Any]:
 
 def export_account(bank: BankServices, account: str) -> dict[str, Any]:
     """Everything held about a learner: personal data (unless erased), credentials
-    metadata, tokens, and every ledger entry that concerns them."""
+    metadata, tokens, every ledger entry that concerns them, the LMS accounts linked to
+    them and those accounts' stored xAPI statements."""
     view = account_view(bank.engine, account)
     with Session(bank.engine) as session:
         vault = session.get(LearnerVault, account)
@@ -421,6 +422,8 @@ def export_account(bank: BankServices, account: str) -> dict[str, Any]:
         ]
         conn = session.connection()
         entries = [json.loads(store.entry_data(conn, i)) for i in idxs]
+        statements = [json.loads(d) for d in lrs_store.learner_statements(conn, account)]
+    links = lrs_codes.learner_links(bank.engine, account)
     personal: dict[str, Any] | None = None
     if vault is not None and vault.wrapped_key is not None and vault.ciphertext is not None:
         personal = unseal(Sealed(vault.wrapped_key, vault.ciphertext), account, bank.master_key)
@@ -445,6 +448,11 @@ def export_account(bank: BankServices, account: str) -> dict[str, Any]:
             for t in tokens
         ],
         "ledger_entries": [{"index": i, "entry": e} for i, e in zip(idxs, entries, strict=True)],
+        "lms_links": [
+            {"provider": link["provider"], "agent": link["agent"], "linked_at": link["linked_at"]}
+            for link in links
+        ],
+        "xapi_statements": statements,
     }
 
 

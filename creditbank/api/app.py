@@ -75,6 +75,7 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
     app.include_router(access.router)
     app.include_router(credits.router)
     app.include_router(xapi.router)
+    app.include_router(xapi.learner_router)
     app.include_router(verification.router)
     app.include_router(certificates_api.router)
     app.include_router(money_api.router)

@@ -45,6 +45,9 @@ NOT_LOGGED: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/witness/add-checkpoint"),
         # a link code is signed for the learner, not logged
         ("POST", "/v1/learners/{account}/link-codes"),
+        # an LMS account's link (off the ledger, as the LRS's other links)
+        ("POST", "/xapi/links/codes"),
+        ("POST", "/v1/learners/{account}/lms-links"),
     }
 )
 LOGGING = frozenset({403, 404, 409, 413, 422, 503})

@@ -76,6 +76,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/xapi/links"): PROVIDER,
     ("PUT", "/xapi/links/learners"): PROVIDER,
     ("PUT", "/xapi/links/courses"): PROVIDER,
+    ("POST", "/xapi/links/codes"): PROVIDER,
+    # learners link their own LMS accounts with a provider's code (docs/xapi.md)
+    ("POST", "/v1/learners/{account}/lms-links"): LEARNER,
+    ("GET", "/v1/learners/{account}/lms-links"): LEARNER_OR_AUTHORITY,
+    ("DELETE", "/v1/learners/{account}/lms-links"): LEARNER,
     ("GET", "/xapi/about"): PUBLIC,
     # sessions
     ("GET", "/v1/me"): ANYONE_SIGNED_IN,

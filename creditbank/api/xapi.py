@@ -1,6 +1,7 @@
 """The xAPI LRS resource (``/xapi``; docs/xapi.md): statements in and out as xAPI 1.0.3
 and 2.0 clients expect, the about resource, and each provider's links from LMS accounts
-and activities to learners and courses.
+and activities to learners and courses; and the learner's side of those links (redeeming
+a provider's link code, listing and removing links under ``/v1/learners/{account}``).
 
 ``XapiHeaders`` gives every ``/xapi`` answer, errors included, the
 ``X-Experience-API-Version`` it is written in and ``X-Experience-API-Consistent-Through``,
@@ -15,17 +16,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from creditbank.api.certificates import CheckedAccountPath
 from creditbank.api.deps import BankDep
+from creditbank.api.paging import NEXT_LINK, PageDep, paged
 from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.schemas.access import LmsLinkPublic
 from creditbank.api.schemas.base import Public
-from creditbank.core.entry import format_time
-from creditbank.credits import lrs
+from creditbank.core.entry import ACTOR_RE, format_time
+from creditbank.core.errors import InvalidInput
+from creditbank.credits import lrs, lrs_codes
 
 router = APIRouter(prefix="/xapi", tags=["xapi"])
+learner_router = APIRouter(prefix="/v1", tags=["xapi"])
+"""The learner's side of the links: redeeming a provider's link code, listing, removing."""
 
 Version = Annotated[
     str | None,
@@ -95,6 +102,23 @@ class StatementsAnswer(BaseModel):
 class LinksPublic(Public):
     learners: list[dict[str, str]]
     courses: list[dict[str, str]]
+
+
+class LinkCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agent: dict[str, Any]
+
+
+class LmsLinkCodePublic(Public):
+    code: str
+    agent: dict[str, Any]
+    expires_at: str
+
+
+class LmsLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: str = Field(pattern=ACTOR_RE.pattern, description="The provider's id.")
+    code: str = Field(min_length=1, max_length=64, description="The provider's link code.")
 
 
 @router.get("/about", response_model=AboutPublic)
@@ -180,6 +204,63 @@ async def link_course(bank: BankDep, principal: PrincipalDep, link: CourseLinkIn
 async def get_links(bank: BankDep, principal: PrincipalDep) -> dict[str, Any]:
     """The provider's links."""
     return await run_in_threadpool(lrs.links, bank, _provider(principal))
+
+
+@router.post("/links/codes", status_code=201, response_model=LmsLinkCodePublic)
+async def issue_link_code(
+    bank: BankDep, principal: PrincipalDep, payload: LinkCodeIn
+) -> dict[str, Any]:
+    """A one-time code (7 days) for one LMS account of the provider, to give its user:
+    redeemed in their bank account (``POST /v1/learners/{account}/lms-links``), it links
+    the LMS account to them. A new code for the same account replaces unused ones."""
+    return await run_in_threadpool(lrs_codes.issue_code, bank, _provider(principal), payload.agent)
+
+
+def _public(link: dict[str, Any]) -> LmsLinkPublic:
+    return LmsLinkPublic(
+        provider=link["provider"], agent=link["agent"], linked_at=link["linked_at"]
+    )
+
+
+@learner_router.post("/learners/{account}/lms-links", status_code=201, response_model=LmsLinkPublic)
+async def redeem_link_code(
+    account: CheckedAccountPath, payload: LmsLinkIn, bank: BankDep
+) -> LmsLinkPublic:
+    """The signed-in learner links an LMS account to their own with the provider's link
+    code for it; its completions are credited to them from now on. A wrong, expired,
+    used or other provider's code: 422 naming ``code``."""
+    link = await run_in_threadpool(
+        lrs_codes.redeem_code, bank, account, payload.provider, payload.code
+    )
+    return _public(link)
+
+
+@learner_router.get("/learners/{account}/lms-links", responses=NEXT_LINK)
+def learner_links(
+    account: CheckedAccountPath, bank: BankDep, page: PageDep, request: Request, response: Response
+) -> list[LmsLinkPublic]:
+    """The LMS accounts linked to the learner, by provider and agent."""
+    found = lrs_codes.learner_links(bank.engine, account, page)
+    return paged(request, response, page, found, lrs_codes.key, _public)
+
+
+@learner_router.delete("/learners/{account}/lms-links", status_code=204)
+async def unlink_lms_account(
+    account: CheckedAccountPath,
+    bank: BankDep,
+    provider: Annotated[str, Query(pattern=ACTOR_RE.pattern, description="The provider's id.")],
+    agent: Annotated[
+        str, Query(max_length=2000, description="The LMS account as xAPI Agent JSON, as listed.")
+    ],
+) -> Response:
+    """The learner removes a link: that LMS account's statements are then stored and not
+    credited (not linked to a learner account), as an account never linked."""
+    try:
+        parsed = json.loads(agent)
+    except ValueError as exc:
+        raise InvalidInput("agent must be an xAPI Agent as JSON", field="agent") from exc
+    await run_in_threadpool(lrs_codes.unlink, bank, account, provider, parsed)
+    return Response(status_code=204)
 
 
 class XapiHeaders:

@@ -485,9 +485,10 @@ def _receipt(bank: BankServices, index: int | None) -> str | None:
 # --- mapping -------------------------------------------------------------------------
 
 
-def link_learner(bank: BankServices, provider: str, agent: object, learner: str) -> str:
-    """Link an LMS account (an xAPI Agent: account homePage + name, mbox or openid) to a
-    learner account, for ``provider``'s statements; the agent's identifier form."""
+def agent_ifi(agent: object) -> str:
+    """The identifier string of an LMS account given as an xAPI Agent (account homePage +
+    name, mbox, mbox_sha1sum or openid), as the links key it; InvalidInput (field
+    ``agent``) for anything else."""
     try:
         parsed = _ACTOR.validate_python(agent)
     except ValidationError as exc:
@@ -499,6 +500,13 @@ def link_learner(bank: BankServices, provider: str, agent: object, learner: str)
     ifi: str | None = parsed.ifi()
     if ifi is None:
         raise InvalidInput("the agent needs an identifier", field="agent")
+    return ifi
+
+
+def link_learner(bank: BankServices, provider: str, agent: object, learner: str) -> str:
+    """Link an LMS account (an xAPI Agent: account homePage + name, mbox or openid) to a
+    learner account, for ``provider``'s statements; the agent's identifier form."""
+    ifi = agent_ifi(agent)
     check_account_number(learner, field="learner")
     with bank.engine.begin() as conn:
         if not lrs_store.learner_exists(conn, learner):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Select, and_, bindparam, insert, or_, select, text, update
 
 from creditbank.core.xapi.credit import Mappings
 from creditbank.db import tables
@@ -201,6 +201,74 @@ def links(conn: Connection, provider: str) -> dict[str, list[dict[str, str]]]:
     }
 
 
+def add_code(
+    conn: Connection, provider: str, agent: str, code_hash: str, issued_at: str, expires_at: str
+) -> None:
+    """Store a new link code for ``agent``, replacing the agent's unused ones."""
+    c = tables.lrs_link_codes
+    conn.execute(
+        c.delete().where(c.c.provider == provider, c.c.agent == agent, c.c.used.is_(False))
+    )
+    conn.execute(
+        insert(c).values(
+            code_hash=code_hash,
+            provider=provider,
+            agent=agent,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            used=False,
+        )
+    )
+
+
+def use_code(conn: Connection, provider: str, code_hash: str, now: str) -> str | None:
+    """Mark the provider's unused, unexpired code used; the agent it is for, or None if
+    there is no such code. One conditional update: two redemptions of one code cannot
+    both win."""
+    c = tables.lrs_link_codes
+    taken = conn.execute(
+        update(c)
+        .where(
+            c.c.code_hash == code_hash,
+            c.c.provider == provider,
+            c.c.used.is_(False),
+            c.c.expires_at > now,
+        )
+        .values(used=True)
+    ).rowcount
+    if taken != 1:
+        return None
+    agent: str = conn.execute(select(c.c.agent).where(c.c.code_hash == code_hash)).scalar_one()
+    return agent
+
+
+def learner_links(
+    conn: Connection, learner: str, after: tuple[str, str] | None, limit: int | None
+) -> list[tuple[str, str, str]]:
+    """(provider, agent, linked_at) of the LMS accounts linked to ``learner``, by provider
+    and agent: those after ``after``, at most ``limit`` (None: all)."""
+    t = tables.lrs_learners
+    stmt = select(t.c.provider, t.c.agent, t.c.linked_at).where(t.c.learner == learner)
+    if after is not None:
+        provider, agent = after
+        stmt = stmt.where(
+            or_(t.c.provider > provider, and_(t.c.provider == provider, t.c.agent > agent))
+        )
+    stmt = stmt.order_by(t.c.provider, t.c.agent)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(p, a, at) for p, a, at in conn.execute(stmt)]
+
+
+def unlink_learner(conn: Connection, learner: str, provider: str, agent: str) -> bool:
+    """Remove the provider's link of ``agent`` if it is to ``learner``; whether it was."""
+    t = tables.lrs_learners
+    removed = conn.execute(
+        t.delete().where(t.c.provider == provider, t.c.agent == agent, t.c.learner == learner)
+    ).rowcount
+    return bool(removed)
+
+
 def learner_exists(conn: Connection, account: str) -> bool:
     """Whether a learner account was opened (read from the accounts' projection)."""
     t = tables.learner_accounts
@@ -216,12 +284,28 @@ def course_exists(conn: Connection, provider: str, course_id: str) -> bool:
     return found is not None
 
 
+def learner_statements(conn: Connection, account: str) -> list[str]:
+    """The stored statements (documents, in stored order) of every LMS account linked to
+    ``account``: what an account export shows and an erasure deletes."""
+    s, links_t = tables.lrs_statements, tables.lrs_learners
+    stmt = (
+        select(s.c.document)
+        .join(links_t, and_(links_t.c.provider == s.c.provider, links_t.c.agent == s.c.agent))
+        .where(links_t.c.learner == account)
+        .order_by(s.c.seq)
+    )
+    return [document for (document,) in conn.execute(stmt)]
+
+
 def forget_learner(conn: Connection, account: str) -> None:
     """A learner's erasure reaches the LRS: the statements of every LMS account linked to
-    them (they may carry names or e-mail addresses) and the links themselves are deleted.
-    The ledger keeps the completions, which name only the account number."""
-    s, links_t = tables.lrs_statements, tables.lrs_learners
+    them (they may carry names or e-mail addresses), the link codes of those accounts (an
+    agent identifier may be an e-mail address; codes name agents, never learners) and the
+    links themselves are deleted. The ledger keeps the completions, which name only the
+    account number."""
+    s, links_t, codes = tables.lrs_statements, tables.lrs_learners, tables.lrs_link_codes
     linked = select(links_t.c.provider, links_t.c.agent).where(links_t.c.learner == account)
     for provider, agent in conn.execute(linked).all():
         conn.execute(s.delete().where(s.c.provider == provider, s.c.agent == agent))
+        conn.execute(codes.delete().where(codes.c.provider == provider, codes.c.agent == agent))
     conn.execute(links_t.delete().where(links_t.c.learner == account))

@@ -572,6 +572,22 @@ class LrsCourse(SQLModel, table=True):
     linked_at: str = Field(sa_column=Column(String(40), nullable=False))
 
 
+class LrsLinkCode(SQLModel, table=True):
+    """Off the ledger: one-time codes a provider issues for one LMS account (an xAPI agent
+    identifier, as in lrs_learners), stored as SHA-256; the learner redeeming one links
+    that account to their own (docs/xapi.md)."""
+
+    __tablename__ = "lrs_link_codes"
+    __table_args__ = (Index("ix_lrs_link_codes_agent", "provider", "agent"),)
+
+    code_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    provider: str = Field(sa_column=Column(String(64), nullable=False))
+    agent: str = Field(sa_column=Column(Text, nullable=False))
+    issued_at: str = Field(sa_column=Column(String(40), nullable=False))
+    expires_at: str = Field(sa_column=Column(String(40), nullable=False))
+    used: bool = Field(sa_column=Column(Boolean, nullable=False))
+
+
 APPEND_ONLY_TABLES = ("log_entries", "tree_nodes", "checkpoints")
 PROJECTION_TABLES = (
     "actors",
@@ -644,3 +660,4 @@ recognitions = _table(Recognition)
 lrs_statements = _table(LrsStatement)
 lrs_learners = _table(LrsLearner)
 lrs_courses = _table(LrsCourse)
+lrs_link_codes = _table(LrsLinkCode)

@@ -159,6 +159,27 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (简体中文, English)
     "erase_button": ("确认永久删除", "Erase for good"),
     "cancel": ("取消", "Cancel"),
     "erased": ("您的个人信息已删除。", "Your personal data has been erased."),
+    "lms_accounts": ("学习平台账户", "LMS accounts"),
+    "lms_note": (
+        "关联后，培训机构学习平台（LMS）发来的该账户课程完成记录计入您的学分。"
+        "关联码由培训机构发给您，7 天内有效，只能使用一次。",
+        "Once linked, the completions a provider's learning platform (LMS) sends for that "
+        "account are credited to you. The provider gives you the link code; it is valid "
+        "for 7 days and works once.",
+    ),
+    "lms_none": ("还没有关联的学习平台账户。", "No LMS account linked yet."),
+    "lms_account": ("学习平台账户", "LMS account"),
+    "linked_at": ("关联日期", "Linked"),
+    "lms_remove": ("取消关联", "Remove"),
+    "lms_link_title": ("关联学习平台账户", "Link an LMS account"),
+    "lms_provider_id": ("培训机构编号", "Provider id"),
+    "lms_code": ("关联码", "Link code"),
+    "lms_link_button": ("关联", "Link"),
+    "lms_linked": ("学习平台账户已关联。", "The LMS account is linked."),
+    "lms_removed": (
+        "已取消关联：该账户的完成记录不再计入您的学分。",
+        "Link removed: that account's completions are no longer credited to you.",
+    ),
     # authority
     "authority_signin": ("主管部门登录", "Authority sign-in"),
     "access_token": ("访问令牌", "Access token"),

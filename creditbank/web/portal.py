@@ -1,7 +1,8 @@
 """The learner portal: sign in (the existing login), first-time activation, the dashboard
 (credits, progress and what is missing, applying), history with receipts, certificates
-with their share link and QR code, rewards, and my data (export, erasure). Each page calls
-one service, as the API's routes do; a learner sees only their own pages."""
+with their share link and QR code, rewards, and my data (export, linked LMS accounts,
+erasure). Each page calls one service, as the API's routes do; a learner sees only their
+own pages."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from creditbank.certificates.service import learner_applications
 from creditbank.core.accounts import check_account_number
 from creditbank.core.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.core.tlog.receipt import RECEIPT_EXTENSION
+from creditbank.credits import lrs_codes
 from creditbank.credits import service as credits
 from creditbank.money.service import learner_rewards
 from creditbank.web import i18n, views
@@ -232,15 +234,71 @@ async def certificates(request: Request) -> Response:
     )
 
 
-async def my_data(request: Request) -> Response:
-    """Export, and erasure with what it does to the ledger said first."""
-    await require(request, LEARNER)
+def _lms_account(agent: dict[str, object]) -> str:
+    """An LMS account as the learner knows it: the user name at the LMS, or the address."""
+    account = agent.get("account")
+    if isinstance(account, dict):
+        return f"{account.get('name')} ({account.get('homePage')})"
+    return next(str(v) for k, v in agent.items() if k != "objectType")
+
+
+async def _data_page(request: Request, *, confirm: bool) -> Response:
+    """The My data page: export, the linked LMS accounts, erasure."""
+    account = _account(request)
+    links = await run_in_threadpool(lrs_codes.learner_links, bank_of(request).engine, account)
+    shown = [
+        (link, _lms_account(link["agent"]), json.dumps(link["agent"], ensure_ascii=False))
+        for link in links
+    ]
     return page(
         request,
         "portal/data.html",
-        {"account": _account(request), "tab": "data", "confirm": False},
+        {
+            "account": account,
+            "tab": "data",
+            "confirm": confirm,
+            "lms_links": shown,
+            "lms_notice": request.query_params.get("lms"),
+        },
         kind="private",
     )
+
+
+async def my_data(request: Request) -> Response:
+    """Export, the linked LMS accounts, and erasure with what it does to the ledger said
+    first."""
+    await require(request, LEARNER)
+    return await _data_page(request, confirm=False)
+
+
+async def link_lms(request: Request) -> Response:
+    """Link an LMS account with the provider's one-time code for it."""
+    await require(request, LEARNER)
+    form = await _form(request)
+    account = _account(request)
+    await run_in_threadpool(
+        lrs_codes.redeem_code,
+        bank_of(request),
+        account,
+        _text(form, "provider").lower(),
+        _text(form, "code"),
+    )
+    return RedirectResponse(f"/portal/{account}/data?lms=linked", status_code=303)
+
+
+async def unlink_lms(request: Request) -> Response:
+    """Remove a link: that LMS account's completions are no longer credited here."""
+    await require(request, LEARNER)
+    form = await _form(request)
+    account = _account(request)
+    try:
+        agent = json.loads(_text(form, "agent"))
+    except ValueError as exc:
+        raise InvalidInput("agent must be an xAPI Agent as JSON", field="agent") from exc
+    await run_in_threadpool(
+        lrs_codes.unlink, bank_of(request), account, _text(form, "provider"), agent
+    )
+    return RedirectResponse(f"/portal/{account}/data?lms=removed", status_code=303)
 
 
 async def export(request: Request) -> Response:
@@ -259,12 +317,7 @@ async def erase(request: Request) -> Response:
     form = await _form(request)
     account = _account(request)
     if form.get("confirm") != "yes":
-        return page(
-            request,
-            "portal/data.html",
-            {"account": account, "tab": "data", "confirm": True},
-            kind="private",
-        )
+        return await _data_page(request, confirm=True)
     await run_in_threadpool(
         sessions.erase_account, bank_of(request), account, "learner", _now(request)
     )

@@ -88,6 +88,8 @@ PAGES: tuple[Route, ...] = (
     _route("/portal/{account}/data", portal.my_data),
     _route("/portal/{account}/data/export", portal.export),
     _route("/portal/{account}/erasure", portal.erase, ("POST",)),
+    _route("/portal/{account}/lms-links", portal.link_lms, ("POST",)),
+    _route("/portal/{account}/lms-links/removal", portal.unlink_lms, ("POST",)),
     _route("/authority", authority.dashboard),
     _route("/authority/signin", authority.sign_in_form),
     _route("/authority/signin", authority.sign_in, ("POST",)),

@@ -9,12 +9,14 @@ were. Learners reach only their own account.
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import fastapi.routing
 import httpx
@@ -31,7 +33,7 @@ from creditbank.catalogue.service import publish_catalogue
 from creditbank.core.entry import SignedStatement, format_time, sign_statement
 from creditbank.core.keys import KeyPair
 from creditbank.core.statements import catalogue as statements
-from creditbank.credits import lrs
+from creditbank.credits import lrs, lrs_codes
 from creditbank.credits.gateway import enable_xapi
 from creditbank.ledger import reads
 from creditbank.settings import Settings
@@ -117,6 +119,10 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/xapi/links"): (PROVIDER, 200),
     ("PUT", "/xapi/links/learners"): (PROVIDER, 204),
     ("PUT", "/xapi/links/courses"): (PROVIDER, 204),
+    ("POST", "/xapi/links/codes"): (PROVIDER, 201),
+    ("POST", "/v1/learners/{account}/lms-links"): (frozenset({"learner"}), 201),
+    ("GET", "/v1/learners/{account}/lms-links"): (OWN_ACCOUNT, 200),
+    ("DELETE", "/v1/learners/{account}/lms-links"): (frozenset({"learner"}), 204),
     ("GET", "/xapi/about"): (ANYONE, 200),
     ("GET", "/v1/me"): (SIGNED_IN, 200),
     ("POST", "/v1/auth/logout"): (SIGNED_IN, 204),
@@ -311,6 +317,11 @@ class World:
                 "/xapi/links/courses",
                 json={"activity": f"https://lms.example.cn/c/{n}", "course_id": "c-base"},
             ),
+            ("POST", "/xapi/links/codes"): lambda: Call(
+                "/xapi/links/codes", json={"agent": {"mbox": f"mailto:c{n}@example.cn"}}
+            ),
+            ("POST", "/v1/learners/{account}/lms-links"): lambda: self._lms_code(n),
+            ("DELETE", "/v1/learners/{account}/lms-links"): lambda: self._lms_link(n),
             ("GET", "/xapi/about"): lambda: Call("/xapi/about"),
             ("GET", "/v1/me"): lambda: Call("/v1/me"),
             ("POST", "/v1/auth/logout"): lambda: Call("/v1/auth/logout"),
@@ -519,6 +530,21 @@ class World:
             "object": {"id": "https://lms.example.cn/courses/c-base"},
             "result": {"score": {"scaled": 0.9}, "duration": "PT32H"},
         }
+
+    def _lms_code(self, n: int) -> Call:
+        """prov-a's link code for an LMS account, redeemed into the subject's account."""
+        agent = {"mbox": f"mailto:r{n}@example.cn"}
+        code = lrs_codes.issue_code(self.bank, "prov-a", agent)["code"]
+        url = f"/v1/learners/{self.subject.account}/lms-links"
+        return Call(url, json={"provider": "prov-a", "code": code}, account=self.subject.account)
+
+    def _lms_link(self, n: int) -> Call:
+        """An LMS account linked to the subject, for the subject to remove."""
+        agent = {"mbox": f"mailto:d{n}@example.cn"}
+        lrs.link_learner(self.bank, "prov-a", agent, self.subject.account)
+        query = urlencode({"provider": "prov-a", "agent": json.dumps(agent)})
+        url = f"/v1/learners/{self.subject.account}/lms-links?{query}"
+        return Call(url, account=self.subject.account)
 
     def _retraction(self, cid: str) -> SignedStatement:
         """prov-a retracting a completion it has just logged."""

@@ -110,6 +110,14 @@ class LedgerEntryPublic(Public):
     entry: dict[str, Any]
 
 
+class LmsLinkPublic(Public):
+    """An LMS account (an xAPI agent) a provider's statements name, linked to a learner."""
+
+    provider: str
+    agent: dict[str, Any]
+    linked_at: str
+
+
 class AccountExport(Public):
     """Everything the bank holds about a learner."""
 
@@ -119,3 +127,7 @@ class AccountExport(Public):
     credentials: CredentialsPublic | None
     tokens: list[TokenPublic]
     ledger_entries: list[LedgerEntryPublic]
+    lms_links: list[LmsLinkPublic] = Field(description="The LMS accounts linked to the learner.")
+    xapi_statements: list[dict[str, Any]] = Field(
+        description="The stored xAPI statements of those LMS accounts."
+    )
