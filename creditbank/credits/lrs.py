@@ -330,7 +330,9 @@ def _store_and_credit(
             assert item.decision.completion is not None
             row = {**_row(item, provider, stored), "outcome": "credited"}
             item.future = bank.ledger.submit(
-                sign_statement(item.decision.completion, key), _StoredWhenLogged(row)
+                sign_statement(item.decision.completion, key),
+                _StoredWhenLogged(row),
+                signed_with=key,
             )
     _store_rows(bank, provider, others if key is not None else [*others, *completions], [])
     if key is None:
@@ -378,7 +380,7 @@ def _retract(
             "id": f"xapi-void:{target}",
             "body": {"completion_index": index, "reason": f"voided by xAPI statement {item.sid}"},
         }
-        item.future = bank.ledger.submit(sign_statement(retraction, key))
+        item.future = bank.ledger.submit(sign_statement(retraction, key), signed_with=key)
         retracting.append(item)
     return retracting
 

@@ -17,6 +17,9 @@ WRITE = {"creditbank_write": True}
 BEGIN IMMEDIATE so two writers queue on the lock instead of failing mid-transaction."""
 
 
+SQLITE_POOL = 40
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -27,11 +30,14 @@ def make_engine(url: str, *, pool_size: int = 8, durable: bool = True) -> Engine
         path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
             _private_database_file(Path(path))
+        # Keep a connection for each request a server runs at once (AnyIO's 40 worker
+        # threads): a SQLite connection costs little to keep and a connection opened per
+        # request under load (its pragmas run again) costs more than the request's reads.
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 60},
-            pool_size=pool_size,
-            max_overflow=32,
+            pool_size=max(pool_size, SQLITE_POOL),
+            max_overflow=16,
         )
         _configure_sqlite(engine, durable=durable)
         return engine

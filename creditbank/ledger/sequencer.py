@@ -155,14 +155,24 @@ class Ledger:
     # --- public API ---------------------------------------------------------------
 
     def submit(
-        self, signed: SignedStatement, side_effect: SideEffect | None = None
+        self,
+        signed: SignedStatement,
+        side_effect: SideEffect | None = None,
+        *,
+        signed_with: KeyPair | None = None,
     ) -> Future[Appended]:
         """Queue one statement for group commit; the future holds its outcome.
         ``side_effect``: off-ledger rows written in the same transaction when it is logged
-        (the LRS's stored statement of a completion)."""
+        (the LRS's stored statement of a completion). ``signed_with``: the key this process
+        just signed it with (a provider's xAPI gateway key), so the sequencer need not
+        verify its own signature again; whether that key is the author's and active is
+        still checked under the lock."""
         check_statement_shape(signed.statement)
         future: Future[Appended] = Future()
-        self._group.put(_Item(signed, future, side_effect=side_effect))
+        verified_with = None
+        if signed_with is not None and signed_with.key_id == signed.key_id:
+            verified_with = signed_with.public_key
+        self._group.put(_Item(signed, future, side_effect=side_effect, verified_with=verified_with))
         return future
 
     def submit_operator(
@@ -356,23 +366,24 @@ class Ledger:
                     grown = self._sequence(conn, items)
                     if atomic and any(i.error is not None for i in items):
                         raise _RollBack
+                    # made in the batch's transaction (not a second one taking the write
+                    # lock again); handed out only once it has committed (GroupCommit
+                    # settles the futures after this returns)
+                    self._attach_receipts(conn, items, grown)
             except _RollBack:
                 for item in items:
                     if item.error is None:
                         item.error = NOT_ALONE
-                    item.index = item.entry = None
+                    item.index = item.entry = item.receipt = None
                 return
             committed = time.perf_counter()
-            with conn.begin():
-                self._attach_receipts(conn, items, grown)
         if grown is not None:
-            done = time.perf_counter()
             self.observer.batch_committed(
                 BatchStats(
                     statements=len(items),
                     kinds=grown.kinds,
                     commit_seconds=committed - started,
-                    checkpoint_seconds=done - min(i.queued_at for i in items),
+                    checkpoint_seconds=committed - min(i.queued_at for i in items),
                     waiting=self._group.waiting(),
                 )
             )
@@ -386,7 +397,7 @@ class Ledger:
         last = parse_time(state.integrated_at, field="integrated_at")
         now = max(self.clock(), last)  # integrated times never run backwards
         ctx = BatchContext(conn, now, format_time(now), state.size)
-        seen = self._prefetch_idempotency(conn, items)
+        seen = store.logged_statements(conn, [(i.signed.actor, i.signed.idem_key) for i in items])
         self._prepare(ctx, items)
         rows: list[Row] = []
         for item in items:
@@ -445,24 +456,6 @@ class Ledger:
         if handler is None:
             raise InvalidInput(f"unknown kind {kind!r}", field="statement.kind")
         return handler
-
-    @staticmethod
-    def _prefetch_idempotency(
-        conn: Connection, items: list[_Item]
-    ) -> dict[tuple[str, str | None], tuple[int, bytes]]:
-        keys = list({(i.signed.actor, i.signed.idem_key) for i in items})
-        t = tables.log_entries
-        seen: dict[tuple[str, str | None], tuple[int, bytes]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            rows = conn.execute(
-                select(t.c.actor, t.c.idem_key, t.c.idx, t.c.statement_hash).where(
-                    store.pairs_in(t.c.actor, t.c.idem_key, chunk)
-                )
-            )
-            for actor, idem_key, idx, digest in rows:
-                seen[(actor, idem_key)] = (idx, bytes(digest))
-        return seen
 
     def _attach_receipts(self, conn: Connection, items: list[_Item], grown: Grown | None) -> None:
         fresh = [i for i in items if i.error is None and i.index is not None and not i.duplicate]

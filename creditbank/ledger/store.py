@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, ColumnElement, Connection, and_, event, or_, select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.exc import DBAPIError
 
 from creditbank.core.errors import IntegrityFailure, InvalidInput, NotFound
@@ -71,34 +71,46 @@ A = TypeVar("A")
 B = TypeVar("B")
 
 
-def pairs_in(
-    first: Column[A], second: Column[B], pairs: Iterable[tuple[A, B]]
-) -> ColumnElement[bool]:
-    """``(first, second) IN pairs`` written as ``(first = x AND second IN (...)) OR ...``,
+def _pairs_where(
+    first: str, second: str, pairs: Iterable[tuple[Any, Any]]
+) -> tuple[str, list[Any]]:
+    """``(first, second) IN pairs`` written as ``(first = ? AND second IN (...)) OR ...``,
     a form both SQLite and PostgreSQL answer from the composite index (SQLite scans the
-    table for a row-value IN)."""
-    grouped: dict[A, list[B]] = {}
+    table for a row-value IN); the SQL and its parameters."""
+    grouped: dict[Any, list[Any]] = {}
     for a, b in pairs:
         grouped.setdefault(a, []).append(b)
-    return or_(*(and_(first == a, second.in_(bs)) for a, bs in grouped.items()))
+    where = " OR ".join(
+        f"({first} = ? AND {second} IN ({','.join('?' * len(bs))}))" for bs in grouped.values()
+    )
+    params: list[Any] = []
+    for a, bs in grouped.items():
+        params.append(a)
+        params.extend(bs)
+    return where, params
+
+
+def logged_statements(
+    conn: Connection, keys: Iterable[tuple[str, str | None]]
+) -> dict[tuple[str, str | None], tuple[int, bytes]]:
+    """(index, statement hash) of the statements already logged under the (actor,
+    idempotency key) pairs ``keys``: the sequencer's check for repeats, once per batch."""
+    wanted = list(dict.fromkeys(k for k in keys if k[1] is not None))
+    seen: dict[tuple[str, str | None], tuple[int, bytes]] = {}
+    for start in range(0, len(wanted), 500):
+        where, params = _pairs_where("actor", "idem_key", wanted[start : start + 500])
+        sql = f"SELECT actor, idem_key, idx, statement_hash FROM log_entries WHERE {where}"  # noqa: S608  (only placeholders are interpolated)
+        for actor, idem_key, idx, digest in query(conn, sql, params):
+            seen[(actor, idem_key)] = (idx, bytes(digest))
+    return seen
 
 
 def read_nodes(conn: Connection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
     wanted = list(dict.fromkeys(ids))
     found: dict[NodeId, bytes] = {}
     for start in range(0, len(wanted), 500):
-        grouped: dict[int, list[int]] = {}
-        for level, idx in wanted[start : start + 500]:
-            grouped.setdefault(level, []).append(idx)
-        # (level = ? AND idx IN (...)) OR ...: answered from the primary key on both
-        # engines (SQLite scans the table for a row-value IN).
-        where = " OR ".join(
-            f"(level = ? AND idx IN ({','.join('?' * len(idxs))}))" for idxs in grouped.values()
-        )
-        params: list[int] = []
-        for level, idxs in grouped.items():
-            params.append(level)
-            params.extend(idxs)
+        # answered from the primary key on both engines (see _pairs_where)
+        where, params = _pairs_where("level", "idx", wanted[start : start + 500])
         sql = f"SELECT level, idx, hash FROM tree_nodes WHERE {where}"  # noqa: S608  (only placeholders are interpolated)
         for level, idx, h in query(conn, sql, params):
             found[(level, idx)] = bytes(h)

@@ -9,6 +9,7 @@ import pytest
 from creditbank.bank import Bank
 from creditbank.core.entry import SignedStatement, sign_statement
 from creditbank.core.errors import BadSignature, Conflict, EntryTooLarge, InvalidInput, KeyRevoked
+from creditbank.core.keys import KeyPair
 from creditbank.core.tlog import merkle
 from creditbank.core.verify import verify_receipt
 from creditbank.ledger import store
@@ -268,3 +269,18 @@ def test_streamed_batches_verify_ahead_and_still_refuse_forgeries(bank: Bank) ->
     assert [r.index for r in appended] == list(range(start, start + len(appended)))
     assert len(appended) == sum(len(b) for b in batches) - 2
     assert verify_receipt(appended[-1].receipt, bank.verifier_key).index == appended[-1].index
+
+
+def test_a_statement_signed_in_process_skips_only_the_signature_check(bank: Bank) -> None:
+    """``submit(signed_with=key)``: the key that just signed it (the xAPI gateway's) need
+    not be verified again, but who may write with it is still checked under the lock."""
+    key = register(bank, "prov-a")
+    mine = notice("prov-a", key)
+    assert bank.ledger.submit(mine, signed_with=key).result(timeout=30).index == size(bank) - 1
+    stranger = KeyPair.generate("prov-a")  # a key never registered for prov-a
+    with pytest.raises(BadSignature):
+        bank.ledger.submit(notice("prov-a", stranger), signed_with=stranger).result(timeout=30)
+    forged = SignedStatement(mine.statement | {"id": "n-forged"}, mine.key_id, mine.signature)
+    # another key's signed_with does not vouch for this statement: it is verified, and fails
+    with pytest.raises(BadSignature):
+        bank.ledger.submit(forged, signed_with=stranger).result(timeout=30)
