@@ -11,7 +11,7 @@ import contextlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, event, select
 from sqlalchemy.exc import DBAPIError
@@ -65,10 +65,6 @@ def read_state(conn: Connection, *, for_update: bool = False) -> State | None:
         return None
     size, root, integrated_at = rows[0]
     return State(size, bytes(root), integrated_at)
-
-
-A = TypeVar("A")
-B = TypeVar("B")
 
 
 def _pairs_where(
