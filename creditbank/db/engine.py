@@ -18,6 +18,7 @@ BEGIN IMMEDIATE so two writers queue on the lock instead of failing mid-transact
 
 
 SQLITE_POOL = 40
+SQLITE_MMAP = 1 << 31
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -76,6 +77,10 @@ def _configure_sqlite(engine: Engine, *, durable: bool) -> None:
         cursor.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=OFF")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
+        # Read the file through a memory map (SQLite caps it at 2 GiB): the pages every
+        # connection reads are the OS's cached pages, not copies into each connection's
+        # small page cache (the sequencer's reads of random learners missed it).
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
