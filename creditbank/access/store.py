@@ -37,17 +37,12 @@ def prefetch_statuses(ctx: BatchContext, accounts: Iterable[str]) -> None:
     """Read the status of many accounts in one query per 500 (a batch of completions)."""
     state = ctx.state(AccountsState)
     wanted = sorted(set(accounts) - set(state.status))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        found: dict[str, str | None] = dict.fromkeys(chunk)
-        marks = ",".join("?" * len(chunk))
-        for account, value in store.query(
-            ctx.conn,
-            f"SELECT account, status FROM learner_accounts WHERE account IN ({marks})",  # noqa: S608  (placeholders only)
-            chunk,
-        ):
-            found[account] = str(value)
-        state.status.update(found)
+    found: dict[str, str | None] = dict.fromkeys(wanted)
+    for account, value in store.rows_matching(
+        ctx.conn, "learner_accounts", "status", [("account", "text")], [(a,) for a in wanted]
+    ):
+        found[account] = str(value)
+    state.status.update(found)
 
 
 def insert_account(ctx: BatchContext, account: str, opened_by: str, index: int) -> None:

@@ -98,27 +98,22 @@ def prefetch(ctx: BatchContext, learners: Iterable[str]) -> None:
     learners, one query each per 500 (what a batch of completions needs)."""
     state = ctx.state(CreditsState)
     wanted = sorted(set(learners) - set(state.awards))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found: dict[str, list[rules.Award]] = {learner: [] for learner in chunk}
-        for learner, *award in store.query(
-            ctx.conn,
-            f"SELECT learner, {_AWARD_COLUMNS} FROM awards WHERE learner IN ({marks})",  # noqa: S608  (placeholders only)
-            chunk,
-        ):
-            found[learner].append(_award(tuple(award)))
-        state.awards.update(found)
-        for learner, standard_id, level, eligible in store.query(
-            ctx.conn,
-            "SELECT learner, standard_id, level, eligible FROM eligibility "  # noqa: S608
-            f"WHERE learner IN ({marks})",
-            chunk,
-        ):
-            state.eligible.setdefault((learner, standard_id, level), bool(eligible))
-        state.eligibility_read.update(chunk)
-        peers = learners_with_recognized_credits(ctx.conn, chunk)
-        state.peer_credits.update((learner, learner in peers) for learner in chunk)
+    if not wanted:
+        return
+    keys = [(learner,) for learner in wanted]
+    found: dict[str, list[rules.Award]] = {learner: [] for learner in wanted}
+    for learner, *award in store.rows_matching(
+        ctx.conn, "awards", _AWARD_COLUMNS, [("learner", "text")], keys
+    ):
+        found[learner].append(_award(tuple(award)))
+    state.awards.update(found)
+    for learner, standard_id, level, eligible in store.rows_matching(
+        ctx.conn, "eligibility", "standard_id, level, eligible", [("learner", "text")], keys
+    ):
+        state.eligible.setdefault((learner, standard_id, level), bool(eligible))
+    state.eligibility_read.update(wanted)
+    peers = learners_with_recognized_credits(ctx.conn, wanted)
+    state.peer_credits.update((learner, learner in peers) for learner in wanted)
 
 
 def was_eligible(ctx: BatchContext, key: EligibilityKey) -> bool:
@@ -151,9 +146,26 @@ def insert_completion(
     store.write(
         ctx.conn,
         "INSERT INTO completions (idx, provider, completion_id, learner, course_id, "
-        "completed_at, score, passed, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (index, provider, completion_id, learner, course_id, completed_at, score, passed, outcome),
+        "completed_at, score, passed, outcome, award_index) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            index,
+            provider,
+            completion_id,
+            learner,
+            course_id,
+            completed_at,
+            score,
+            passed,
+            outcome,
+            None,
+        ),
+        row=index,
     )
+
+
+_AWARD_INDEX = 9
+"""Position of award_index among the parameters of insert_completion's INSERT."""
 
 
 @dataclass(frozen=True)
@@ -218,11 +230,13 @@ def insert_award(
             values["expires_at"],
         ),
     )
-    store.write(
-        ctx.conn,
-        "UPDATE completions SET award_index = ? WHERE idx = ?",
-        (index, values["completion_index"]),
-    )
+    completion_index = values["completion_index"]
+    if not store.amend_held(ctx.conn, "completions", completion_index, _AWARD_INDEX, index):
+        store.write(
+            ctx.conn,
+            "UPDATE completions SET award_index = ? WHERE idx = ?",
+            (index, completion_index),
+        )
     cached = ctx.state(CreditsState).awards.get(learner)
     if cached is not None:
         cached.append(award)

@@ -19,6 +19,7 @@ from creditbank.core.rules.recognition import (
     counted_recognized,
 )
 from creditbank.db import tables
+from creditbank.ledger import store as ledger_store
 from creditbank.ledger.kinds import BatchContext
 
 A, R = tables.recognition_agreements, tables.recognitions
@@ -202,12 +203,16 @@ def recognized_credits(
 def learners_with_recognized_credits(conn: Connection, learners: list[str]) -> set[str]:
     """Which of ``learners`` hold any credits recognised from a peer bank, revoked or not
     (a batch of completions asks once for all its learners, not once per award)."""
-    if not learners:
-        return set()
-    rows = conn.execute(
-        select(R.c.learner).where(R.c.record == "credits", R.c.learner.in_(learners)).distinct()
+    rows = ledger_store.rows_matching(
+        conn,
+        "recognitions",
+        "idx",
+        [("learner", "text")],
+        [(learner,) for learner in learners],
+        where="record = ?",
+        params=("credits",),
     )
-    return {str(r.learner) for r in rows}
+    return {str(r[0]) for r in rows}
 
 
 def any_recognized_credits(conn: Connection) -> bool:

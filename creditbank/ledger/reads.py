@@ -11,11 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from creditbank.core.errors import InvalidInput, NotFound
 from creditbank.core.tlog import merkle, tiles
-from creditbank.db import tables
 from creditbank.ledger import store
 from creditbank.ledger.cosignatures import cosigned_receipt
 
@@ -124,12 +123,6 @@ def logged_ids(engine: Engine, actor: str, ids: list[str]) -> list[str]:
     wanted = set(ids)
     if not wanted:
         return []
-    t = tables.log_entries
     with engine.connect() as conn:
-        found = {
-            str(row.idem_key)
-            for row in conn.execute(
-                select(t.c.idem_key).where(t.c.actor == actor, t.c.idem_key.in_(sorted(wanted)))
-            )
-        }
-    return [i for i in dict.fromkeys(ids) if i in found]
+        found = store.logged_statements(conn, [(actor, i) for i in sorted(wanted)])
+    return [i for i in dict.fromkeys(ids) if (actor, i) in found]

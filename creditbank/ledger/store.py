@@ -8,8 +8,9 @@ by (level, index) and each proof element is the hash of a leaf range made of at 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,11 +69,11 @@ def read_state(conn: Connection, *, for_update: bool = False) -> State | None:
 
 
 def _pairs_where(
-    first: str, second: str, pairs: Iterable[tuple[Any, Any]]
+    first: str, second: str, pairs: Iterable[tuple[Any, ...]]
 ) -> tuple[str, list[Any]]:
     """``(first, second) IN pairs`` written as ``(first = ? AND second IN (...)) OR ...``,
-    a form both SQLite and PostgreSQL answer from the composite index (SQLite scans the
-    table for a row-value IN); the SQL and its parameters."""
+    a form SQLite answers from the composite index (it scans the table for a row-value
+    IN); the SQL and its parameters."""
     grouped: dict[Any, list[Any]] = {}
     for a, b in pairs:
         grouped.setdefault(a, []).append(b)
@@ -86,31 +87,86 @@ def _pairs_where(
     return where, params
 
 
+KEYS_PER_QUERY = 500
+
+
+def rows_matching(
+    conn: Connection,
+    table: str,
+    columns: str,
+    keys: Sequence[tuple[str, str]],
+    values: Iterable[tuple[Any, ...]],
+    where: str = "",
+    params: Sequence[object] = (),
+) -> list[tuple[Any, ...]]:
+    """The rows of ``table`` whose ``keys`` columns (one or two: (name, PostgreSQL type))
+    equal one of ``values``, as (key values..., ``columns``...), one query per 500 keys;
+    ``where`` (with ``params``) narrows them further.
+
+    A batch reads the rows of hundreds of learners at once. On PostgreSQL the keys go as
+    arrays joined laterally to a subquery the planner may not flatten (``OFFSET 0``), so
+    each key is one index lookup whatever its statistics say (an IN list of 500 on a
+    table not analyzed since it grew was planned as a scan of the whole table, its cost
+    growing with the log), and the statement's text is the same for every batch. SQLite
+    answers an IN list from the index itself.
+    """
+    wanted = list(dict.fromkeys(values))
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        chunk = wanted[start : start + KEYS_PER_QUERY]
+        sql, args = matching_sql(conn.dialect.name, table, columns, keys, chunk, where)
+        found.extend(query(conn, sql, [*args, *params]))
+    return found
+
+
+def matching_sql(
+    dialect: str,
+    table: str,
+    columns: str,
+    keys: Sequence[tuple[str, str]],
+    values: Sequence[tuple[Any, ...]],
+    where: str = "",
+) -> tuple[str, list[Any]]:
+    """``rows_matching``'s statement (``?`` placeholders) and its key parameters."""
+    names = [name for name, _ in keys]
+    narrow = f" AND ({where})" if where else ""
+    if dialect == "postgresql":
+        aliases = [f"k{i}" for i in range(len(keys))]
+        arrays = ", ".join(f"?::{pg_type}[]" for _, pg_type in keys)
+        match = " AND ".join(f"{n} = k.{a}" for n, a in zip(names, aliases, strict=True))
+        sql = (
+            f"SELECT {', '.join(f'k.{a}' for a in aliases)}, t.* "  # noqa: S608  (identifiers from the code, values as parameters)
+            f"FROM unnest({arrays}) AS k({', '.join(aliases)}) CROSS JOIN LATERAL "
+            f"(SELECT {columns} FROM {table} WHERE {match}{narrow} OFFSET 0) AS t"
+        )
+        return sql, [[v[i] for v in values] for i in range(len(keys))]
+    if len(keys) == 1:
+        marks = ",".join("?" * len(values))
+        sql = f"SELECT {names[0]}, {columns} FROM {table} WHERE {names[0]} IN ({marks})"  # noqa: S608  (placeholders only)
+        return sql + narrow, [v[0] for v in values]
+    pairs_sql, args = _pairs_where(names[0], names[1], values)
+    sql = f"SELECT {', '.join(names)}, {columns} FROM {table} WHERE ({pairs_sql})"  # noqa: S608  (placeholders only)
+    return sql + narrow, args
+
+
 def logged_statements(
     conn: Connection, keys: Iterable[tuple[str, str | None]]
 ) -> dict[tuple[str, str | None], tuple[int, bytes]]:
     """(index, statement hash) of the statements already logged under the (actor,
     idempotency key) pairs ``keys``: the sequencer's check for repeats, once per batch."""
-    wanted = list(dict.fromkeys(k for k in keys if k[1] is not None))
-    seen: dict[tuple[str, str | None], tuple[int, bytes]] = {}
-    for start in range(0, len(wanted), 500):
-        where, params = _pairs_where("actor", "idem_key", wanted[start : start + 500])
-        sql = f"SELECT actor, idem_key, idx, statement_hash FROM log_entries WHERE {where}"  # noqa: S608  (only placeholders are interpolated)
-        for actor, idem_key, idx, digest in query(conn, sql, params):
-            seen[(actor, idem_key)] = (idx, bytes(digest))
-    return seen
+    rows = rows_matching(
+        conn,
+        "log_entries",
+        "idx, statement_hash",
+        [("actor", "text"), ("idem_key", "text")],
+        (k for k in keys if k[1] is not None),
+    )
+    return {(actor, idem_key): (idx, bytes(digest)) for actor, idem_key, idx, digest in rows}
 
 
 def read_nodes(conn: Connection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
-    wanted = list(dict.fromkeys(ids))
-    found: dict[NodeId, bytes] = {}
-    for start in range(0, len(wanted), 500):
-        # answered from the primary key on both engines (see _pairs_where)
-        where, params = _pairs_where("level", "idx", wanted[start : start + 500])
-        sql = f"SELECT level, idx, hash FROM tree_nodes WHERE {where}"  # noqa: S608  (only placeholders are interpolated)
-        for level, idx, h in query(conn, sql, params):
-            found[(level, idx)] = bytes(h)
-    return found
+    rows = rows_matching(conn, "tree_nodes", "hash", [("level", "int"), ("idx", "bigint")], ids)
+    return {(level, idx): bytes(h) for level, idx, h in rows}
 
 
 def lookup_nodes(
@@ -202,18 +258,59 @@ def insert_nodes(conn: Connection, rows: Sequence[tuple[int, int, bytes]]) -> No
     _raw_many(conn, "INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)", rows)
 
 
-def write(conn: Connection, sql: str, params: Sequence[object] = ()) -> None:
+def write(
+    conn: Connection, sql: str, params: Sequence[object] = (), *, row: Hashable | None = None
+) -> None:
     """Run one INSERT/UPDATE (``?`` placeholders) on the driver's cursor (see ``query``),
-    or hold it for the next flush inside ``deferred_writes``."""
-    pending: list[tuple[str, tuple[object, ...]]] | None = conn.info.get(_PENDING)
-    if pending is not None:
-        pending.append((sql, tuple(params)))
+    or hold it for the next flush inside ``deferred_writes``. ``row`` names the row a
+    plain INSERT creates, so that ``amend_held`` can still change its values while held."""
+    held: _Held | None = conn.info.get(_PENDING)
+    if held is not None:
+        values = list(params)
+        held.writes.append((sql, values))
+        table, plain_insert = _shape(sql)
+        if not plain_insert:
+            # it may change rows held INSERTs create: they can no longer be amended
+            held.rows.pop(table, None)
+        elif row is not None:
+            held.rows.setdefault(table, {})[row] = values
         return
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_driver_sql(conn, sql), tuple(params))
     finally:
         cursor.close()
+
+
+def amend_held(conn: Connection, table: str, row: Hashable, position: int, value: object) -> bool:
+    """Set parameter ``position`` of the held INSERT of ``row`` into ``table``, as an
+    UPDATE of that row now would; False when that cannot be done (nothing is held for
+    the row, or a later held write to the table may have changed it): the caller then
+    writes the UPDATE.
+
+    A completion's award comes a moment after the completion: folding it into the
+    completion's INSERT saves an UPDATE per award and lets a batch's completions go to
+    the database as one run of a single statement."""
+    held: _Held | None = conn.info.get(_PENDING)
+    values = None if held is None else held.rows.get(table, {}).get(row)
+    if values is None:
+        return False
+    values[position] = value
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _shape(sql: str) -> tuple[str | None, bool]:
+    """The table a write changes (None: cannot tell) and whether it is a plain INSERT."""
+    m = _TABLE.match(sql)
+    return (None if m is None else m[1]), _INSERT.fullmatch(sql) is not None
+
+
+@dataclass
+class _Held:
+    writes: list[tuple[str, list[object]]]
+    rows: dict[str | None, dict[Hashable, list[object]]]
+    """The amendable held INSERTs: table -> row -> its parameters."""
 
 
 _PENDING = "creditbank.pending_writes"
@@ -225,14 +322,14 @@ def deferred_writes(conn: Connection) -> Iterator[None]:
     together.
 
     A batch makes several projection writes per completion; on PostgreSQL each would
-    otherwise wait a network round trip. Order is kept, and every read (``query``, or
-    any statement SQLAlchemy runs on ``conn``) first sends what is held, so handlers read
-    exactly what row-by-row writes would have left.
+    otherwise wait a network round trip. Every read (``query``, or any statement
+    SQLAlchemy runs on ``conn``) first sends what is held, so handlers read exactly what
+    row-by-row writes would have left.
     """
     if _PENDING in conn.info:  # already deferring (nested)
         yield
         return
-    conn.info[_PENDING] = []
+    conn.info[_PENDING] = _Held([], {})
     event.listen(conn, "before_cursor_execute", _flush_before_execute)
     try:
         yield
@@ -246,15 +343,42 @@ def _flush_before_execute(conn: Connection, *_: object) -> None:
     flush_writes(conn)
 
 
+_TABLE = re.compile(r"(?:INSERT INTO|UPDATE|DELETE FROM) (\w+) ")
+
+
+def _runs(writes: list[tuple[str, list[object]]]) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """The held writes as runs of one statement, table by table.
+
+    Writes to different tables commute (the projections have no foreign keys or
+    triggers between them), so each table's writes are taken together, in their own
+    order; the order within a table is kept exactly. A statement whose table cannot be
+    told keeps the original order for everything."""
+    tables_of = [_shape(sql)[0] for sql, _ in writes]
+    if None not in tables_of:
+        by_table: dict[str | None, list[tuple[str, list[object]]]] = {}
+        for table, w in zip(tables_of, writes, strict=True):
+            by_table.setdefault(table, []).append(w)
+        writes = [w for ws in by_table.values() for w in ws]
+    runs: list[tuple[str, list[tuple[object, ...]]]] = []
+    for sql, params in writes:
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(tuple(params))
+        else:
+            runs.append((sql, [tuple(params)]))
+    return runs
+
+
 def flush_writes(conn: Connection) -> None:
-    """Send the writes ``deferred_writes`` holds: one pipeline on PostgreSQL, runs of one
-    statement as ``executemany`` on SQLite. Driver errors come back as SQLAlchemy's
-    DBAPIError, as from any other statement."""
-    pending: list[tuple[str, tuple[object, ...]]] | None = conn.info.get(_PENDING)
-    if not pending:
+    """Send the writes ``deferred_writes`` holds, as runs of one statement (``_runs``):
+    ``executemany`` on SQLite; on PostgreSQL COPY for a long run of plain INSERTs and a
+    pipeline for the rest. Driver errors come back as SQLAlchemy's DBAPIError, as from
+    any other statement."""
+    held: _Held | None = conn.info.get(_PENDING)
+    if held is None or not held.writes:
         return
-    held = list(pending)
-    pending.clear()
+    runs = _runs(held.writes)
+    held.writes = []
+    held.rows.clear()
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     driver_error = conn.dialect.loaded_dbapi.Error
@@ -263,20 +387,23 @@ def flush_writes(conn: Connection) -> None:
         if conn.dialect.paramstyle == "qmark":
             cursor = dbapi.cursor()
             try:
-                start = 0
-                while start < len(held):
-                    sql = held[start][0]
-                    end = start + 1
-                    while end < len(held) and held[end][0] == sql:
-                        end += 1
-                    cursor.executemany(sql, [params for _, params in held[start:end]])
-                    start = end
+                for sql, rows in runs:
+                    cursor.executemany(sql, rows)
             finally:
                 cursor.close()
-        else:
+            return
+        start = 0
+        while start < len(runs):
+            sql, rows = runs[start]
+            if _copyable(sql, rows):
+                _copy(dbapi, sql, rows)
+                start += 1
+                continue
             with dbapi.pipeline(), dbapi.cursor() as cursor:  # type: ignore[attr-defined]
-                for sql, params in held:
-                    cursor.execute(_driver_sql(conn, sql), params)
+                while start < len(runs) and not _copyable(*runs[start]):
+                    sql, rows = runs[start]
+                    cursor.executemany(_driver_sql(conn, sql), rows)
+                    start += 1
     except driver_error as exc:
         raise DBAPIError.instance(sql, None, exc, driver_error) from exc
 
@@ -287,28 +414,37 @@ statement) instead of a pipelined ``executemany``."""
 _INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \([?, ]*\)")
 
 
+def _copyable(sql: str, rows: Sequence[object]) -> bool:
+    return len(rows) >= COPY_MIN_ROWS and _INSERT.fullmatch(sql) is not None
+
+
+def _copy(dbapi: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """A plain INSERT's rows through ``COPY ... FROM STDIN``: same triggers, same
+    constraints, same transaction."""
+    shape = _INSERT.fullmatch(sql)
+    assert shape is not None
+    with dbapi.cursor() as cursor, cursor.copy(f"COPY {shape[1]} ({shape[2]}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _raw_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if conn.dialect.paramstyle == "qmark":
         conn.exec_driver_sql(sql, list(rows))
         return
-    shape = _INSERT.fullmatch(sql)
-    if shape is None or len(rows) < COPY_MIN_ROWS:
+    if not _copyable(sql, rows):
         conn.exec_driver_sql(sql.replace("?", "%s"), list(rows))
         return
-    # COPY fires the same triggers and checks the same constraints as INSERT.
     flush_writes(conn)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     driver_error = conn.dialect.loaded_dbapi.Error
-    copy_sql = f"COPY {shape[1]} ({shape[2]}) FROM STDIN"
     try:
-        with dbapi.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
-            for row in rows:
-                copy.write_row(row)
+        _copy(dbapi, sql, rows)
     except driver_error as exc:
-        raise DBAPIError.instance(copy_sql, None, exc, driver_error) from exc
+        raise DBAPIError.instance(sql, None, exc, driver_error) from exc
 
 
 def tree_size(conn: Connection) -> int:
