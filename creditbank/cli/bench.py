@@ -55,6 +55,9 @@ def bench_ingest(
     http_completions: Annotated[
         int, typer.Option(help="Completions sent as HTTP batches.")
     ] = 20_000,
+    rebuild: Annotated[
+        bool, typer.Option(help="Also time `creditbank rebuild` over everything logged.")
+    ] = True,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -69,6 +72,7 @@ def bench_ingest(
         learners=learners,
         completions=completions,
         http_completions=http_completions,
+        rebuild=rebuild,
         data_dir=data_dir,
         database_url=database_url,
         root=PROJECT_ROOT,
