@@ -299,7 +299,7 @@ class _StoredWhenLogged:
         """Nothing to check: the unique statement id refuses a statement stored meanwhile."""
 
     def apply(self, conn: Connection, index: int) -> None:
-        lrs_store.insert_statements(conn, [{**self.row, "ledger_index": index}])
+        lrs_store.hold_statement(conn, {**self.row, "ledger_index": index})
 
 
 def _store_and_credit(

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, insert, or_, select,
 
 from creditbank.core.xapi.credit import Mappings
 from creditbank.db import tables
+from creditbank.ledger import store as ledger_store
 
 S = tables.lrs_statements
 
@@ -87,6 +88,36 @@ def by_ids(conn: Connection, provider: str, ids: Iterable[str]) -> dict[str, Sto
                 row.receipt,
             )
     return found
+
+
+_ROW_COLUMNS = (
+    "provider",
+    "statement_id",
+    "stored",
+    "verb_id",
+    "activity_id",
+    "agent",
+    "registration",
+    "voids",
+    "voided",
+    "digest",
+    "document",
+    "outcome",
+    "reason",
+    "ledger_index",
+    "receipt",
+)
+_INSERT_ONE = (
+    f"INSERT INTO lrs_statements ({', '.join(_ROW_COLUMNS)}) "  # noqa: S608  (constant)
+    f"VALUES ({', '.join('?' * len(_ROW_COLUMNS))})"
+)
+
+
+def hold_statement(conn: Connection, row: dict[str, Any]) -> None:
+    """Store one statement inside the sequencer's transaction, among the batch's held
+    writes (``ledger.store.write``): a batch of credited statements is one run of one
+    INSERT, not an SQLAlchemy statement each."""
+    ledger_store.write(conn, _INSERT_ONE, tuple(row[c] for c in _ROW_COLUMNS))
 
 
 def insert_statements(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
