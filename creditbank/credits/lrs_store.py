@@ -90,23 +90,7 @@ def by_ids(conn: Connection, provider: str, ids: Iterable[str]) -> dict[str, Sto
     return found
 
 
-_ROW_COLUMNS = (
-    "provider",
-    "statement_id",
-    "stored",
-    "verb_id",
-    "activity_id",
-    "agent",
-    "registration",
-    "voids",
-    "voided",
-    "digest",
-    "document",
-    "outcome",
-    "reason",
-    "ledger_index",
-    "receipt",
-)
+_ROW_COLUMNS = tuple(c.name for c in S.columns if c.name != "seq")  # seq: the database's
 _INSERT_ONE = (
     f"INSERT INTO lrs_statements ({', '.join(_ROW_COLUMNS)}) "  # noqa: S608  (constant)
     f"VALUES ({', '.join('?' * len(_ROW_COLUMNS))})"
