@@ -291,9 +291,10 @@ class Ledger:
         return self._group.running
 
     def close(self) -> None:
+        # the group's thread first: a batch it is still sequencing may use the pool
+        self._group.close()
         if self.signatures is not None:
             self.signatures.close()
-        self._group.close()
 
     # --- group commit's callbacks ----------------------------------------------------
 

@@ -78,6 +78,8 @@ class SignaturePool:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
+        self._closed = False
+        self._lock = threading.Lock()  # between a sequencing thread's submit and close
 
     def start(self) -> None:
         """Start the worker now (it takes a moment to spawn) rather than on first use."""
@@ -103,10 +105,10 @@ class SignaturePool:
         return self._submit(verify_all, list(jobs))
 
     def _submit(self, fn: Callable[[list[A]], list[R]], work: list[A]) -> Future[list[R]] | None:
-        if self._broken:
-            return None
         try:
-            with _interrupts_held():
+            with self._lock, _interrupts_held():
+                if self._broken or self._closed:
+                    return None  # a closed pool starts no other worker (it would outlive it)
                 if self._pool is None:
                     context = multiprocessing.get_context("spawn")
                     self._pool = ProcessPoolExecutor(
@@ -134,11 +136,15 @@ class SignaturePool:
         """Stop the worker: queued work is cancelled, the job under way (a batch's
         signatures, well under a second) is let finish, and a worker that does not stop
         then (or a broken pool's) is terminated, so no process outlives the pool, on
-        interrupt or error as at the end."""
-        if self._pool is None:
+        interrupt or error as at the end. Work submitted afterwards (by a thread that
+        was still sequencing) is verified by the caller instead."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is None:
             return
-        pool, self._pool = self._pool, None
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
         try:
             pool.shutdown(wait=False, cancel_futures=True)
         finally:
@@ -147,3 +153,9 @@ class SignaturePool:
                 if process.is_alive():
                     process.terminate()
                     process.join(timeout=CLOSE_TIMEOUT)
+            # the executor's manager thread holds the pool's queues (and their semaphores)
+            # until it has seen the worker go; once it ends they are garbage and their
+            # finalizers unregister them from the resource tracker, which must happen
+            # before anything stops the tracker (``creditbank.cli.processes``)
+            if manager is not None and manager is not threading.current_thread():
+                manager.join(timeout=CLOSE_TIMEOUT)

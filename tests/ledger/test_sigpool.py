@@ -1,8 +1,10 @@
-"""The signature pool: a second core's verdicts match one core's, and a Ctrl-C that
-arrives while its worker starts interrupts the command rather than being lost."""
+"""The signature pool: a second core's verdicts match one core's, a Ctrl-C that
+arrives while its worker starts interrupts the command rather than being lost, and a
+closed pool starts no worker again."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -42,6 +44,21 @@ def test_the_worker_and_this_process_give_the_verdicts_one_process_gives(
     verdicts = pool.verify(jobs)
     assert verdicts == verify_all(jobs)
     assert [i for i, ok in enumerate(verdicts or []) if not ok] == [3, 25, 39]
+
+
+def test_a_closed_pool_starts_no_worker_and_leaves_the_verifying_to_the_caller() -> None:
+    """A sequencing thread may still submit a batch after the pool was closed: a worker
+    started then would outlive the command (and its queues' semaphores the resource
+    tracker), so the caller verifies in-process instead."""
+    before = {p.pid for p in multiprocessing.active_children()}
+    pool = SignaturePool()
+    jobs = _jobs(10, bad={4})
+    assert pool.verify(jobs) == verify_all(jobs)  # started
+    pool.close()
+    assert {p.pid for p in multiprocessing.active_children()} - before == set()
+    assert pool.verify(jobs) is None
+    assert pool.submit(jobs) is None
+    assert {p.pid for p in multiprocessing.active_children()} - before == set()
 
 
 def test_a_ctrl_c_while_the_worker_starts_interrupts_once_it_has_started() -> None:
