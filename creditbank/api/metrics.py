@@ -24,16 +24,17 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    values,
 )
 from prometheus_client import multiprocess as mp
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from creditbank.api.multiproc import MULTIPROC_ENV
 from creditbank.core.authorship import KINDS
 from creditbank.ledger.health import log_status
 from creditbank.ledger.observer import BatchStats
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,18 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536
 
 
 def multiprocess_dir() -> str | None:
-    """The shared directory of a multi-process server, if this process belongs to one."""
-    return os.environ.get(MULTIPROC_ENV) or None
+    """The shared directory of a multi-process server, if this process belongs to one
+    and prometheus-client keeps its values there (it decided when first imported, see
+    ``creditbank.api.multiproc``)."""
+    path = os.environ.get(MULTIPROC_ENV) or None
+    if path is not None and values.ValueClass is values.MutexValue:
+        log.warning(
+            "%s was set after prometheus-client was imported: this process's metrics "
+            "are its own, not added up with other processes'",
+            MULTIPROC_ENV,
+        )
+        return None
+    return path
 
 
 class Metrics:

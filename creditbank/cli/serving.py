@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from creditbank.api.logs import FIELDS, configure_logging, logging_config
-from creditbank.api.metrics import MULTIPROC_ENV
+from creditbank.api.multiproc import MULTIPROC_ENV
 from creditbank.settings import Settings, without_password
 
 log = logging.getLogger("creditbank.serve")

@@ -23,8 +23,8 @@ from tests.ops.test_health import value
 CREDITBANK = Path(sys.executable).with_name("creditbank")
 
 
-def _serve(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `creditbank serve --workers 2` (JSON logs) and wait until it is ready; a port
+def _serve(settings: Settings, log: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `creditbank serve --workers N` (JSON logs) and wait until it is ready; a port
     taken meanwhile by another process (free_port's race) is retried on a new one."""
     env = {**os.environ, "CREDITBANK_LOG_FORMAT": "json"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -42,7 +42,7 @@ def _serve(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], str]
                     "--port",
                     str(port),
                     "--workers",
-                    "2",
+                    str(workers),
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -67,14 +67,20 @@ def _serve(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], str]
     pytest.fail("no free port")
 
 
-@pytest.fixture
-def serving(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path, Settings]]:
-    """A running `creditbank serve --workers 2`: (base URL, its log file, settings)."""
+@pytest.fixture(params=[1, 2], ids=["1 worker", "2 workers"])
+def serving(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, Path, Settings, int]]:
+    """A running `creditbank serve --workers N`: (base URL, its log file, settings, N).
+    One worker runs in the command's own process, which must not have imported
+    prometheus-client before naming its multi-process directory (its figures were then
+    kept where ``/metrics`` does not read them: an empty page)."""
     init_bank(settings).close()
     log = tmp_path / "serve.log"
-    proc, base = _serve(settings, log)
+    workers: int = request.param
+    proc, base = _serve(settings, log, workers)
     try:
-        yield base, log, settings
+        yield base, log, settings, workers
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -85,13 +91,13 @@ def serving(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path, Set
 
 
 def test_serve_announces_itself_and_adds_up_every_workers_metrics(
-    serving: tuple[str, Path, Settings],
+    serving: tuple[str, Path, Settings, int],
 ) -> None:
-    base, log, settings = serving
+    base, log, settings, workers = serving
     start = json.loads(log.read_text().splitlines()[0])
     assert start["event"] == "start"
     assert start["listen"] == base
-    assert start["workers"] == 2
+    assert start["workers"] == workers
     assert start["database"] == settings.resolved_database_url  # no password in it to hide
     assert start["origin"] == settings.origin
     for _ in range(40):  # a new connection each: both workers take some
@@ -124,3 +130,29 @@ def test_the_start_up_line_never_shows_a_password(tmp_path: Path) -> None:
     assert line["origin"] == "bank.example/log"
     assert line["listen"] == "http://0.0.0.0:8000"
     assert "s3cret" not in result.stderr
+
+
+def test_metrics_named_too_late_for_prometheus_client_stay_the_process_own(
+    tmp_path: Path,
+) -> None:
+    """prometheus-client imported before the multi-process directory was named keeps its
+    values in memory: the app's registry is then its own (a warning says so), never an
+    empty page read from a directory nothing was written to."""
+    code = (
+        "import os, prometheus_client\n"
+        f"os.environ['PROMETHEUS_MULTIPROC_DIR'] = {str(tmp_path)!r}\n"
+        "from creditbank.api.metrics import Metrics\n"
+        "m = Metrics()\n"
+        "m.request_done('GET', '/healthz', 200, 0.01)\n"
+        "print(m.shared)\n"
+        "print(m.render().decode())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    shared, _, text = result.stdout.partition("\n")
+    assert shared == "False"
+    labels = {"method": "GET", "route": "/healthz", "status": "200"}
+    assert value(text, "creditbank_http_requests_total", **labels) == 1
+    assert "set after prometheus-client was imported" in result.stderr
+    assert list(tmp_path.iterdir()) == []
