@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, Select, and_, insert, or_, select, update
 
 from creditbank.core.xapi.credit import Mappings
 from creditbank.db import tables
@@ -52,41 +52,32 @@ def _stored(row: Any) -> Stored:
     return Stored(*row)
 
 
-# The reads every request makes, as prepared text: composing a Core select per call cost
-# more than running it (about 1.5 ms a request under load, profiled).
-_BY_IDS = text(
-    "SELECT seq, statement_id, stored, voids, voided, digest, document, outcome, reason,"
-    " ledger_index, receipt FROM lrs_statements"
-    " WHERE provider = :provider AND statement_id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
-_LINKS = text(
-    "SELECT 'learner', agent, learner FROM lrs_learners"
-    " WHERE provider = :provider AND agent IN :agents"
-    " UNION ALL SELECT 'course', activity_id, course_id FROM lrs_courses"
-    " WHERE provider = :provider AND activity_id IN :activities"
-).bindparams(bindparam("agents", expanding=True), bindparam("activities", expanding=True))
+_STORED_COLUMNS = ", ".join(c.name for c in _COLUMNS)
 
 
 def by_ids(conn: Connection, provider: str, ids: Iterable[str]) -> dict[str, Stored]:
-    """The provider's stored statements among ``ids``."""
-    wanted = sorted(set(ids))
+    """The provider's stored statements among ``ids``.
+
+    Every POST reads this (the repeat and conflict check), so it goes to the driver
+    directly: on a connection that has run nothing else, no BEGIN and no ROLLBACK of
+    SQLAlchemy's either (one implicit read transaction for the one statement). Under an
+    LMS's load of one statement per request, the SQLAlchemy round of checkout, BEGIN,
+    compiled select and reset cost more CPU than the rest of a stored statement's request
+    (docs/performance.md, the xAPI section).
+    """
+    rows = ledger_store.rows_matching(
+        conn,
+        "lrs_statements",
+        _STORED_COLUMNS,
+        [("statement_id", "text")],
+        [(i,) for i in sorted(set(ids))],
+        "provider = ?",
+        [provider],
+    )
     found: dict[str, Stored] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        for row in conn.execute(_BY_IDS, {"provider": provider, "ids": chunk}):
-            found[row.statement_id] = Stored(
-                row.seq,
-                row.statement_id,
-                row.stored,
-                row.voids,
-                bool(row.voided),
-                row.digest,
-                row.document,
-                row.outcome,
-                row.reason,
-                row.ledger_index,
-                row.receipt,
-            )
+    for row in rows:
+        seq, sid, stored, voids, voided, *rest = row[1:]
+        found[sid] = Stored(seq, sid, stored, voids, bool(voided), *rest)
     return found
 
 
@@ -157,19 +148,36 @@ def query(
 def mappings(
     conn: Connection, provider: str, agents: Iterable[str], activities: Iterable[str]
 ) -> Mappings:
-    """The provider's links for the agent identifiers and activity IRIs of a request (one
-    query for both)."""
-    agent_keys = sorted(set(agents))
-    activity_keys = sorted({a for act in activities for a in (act, act.rstrip("/"))})
+    """The provider's links for the agent identifiers and activity IRIs of a request
+    (read as ``by_ids`` reads, straight from the driver)."""
+    agent_keys = [(a,) for a in sorted(set(agents))]
+    activity_keys = [
+        (a,) for a in sorted({a for act in activities for a in (act, act.rstrip("/"))})
+    ]
     learners: dict[str, str] = {}
     courses: dict[str, str] = {}
-    if not agent_keys and not activity_keys:
-        return Mappings(learners, courses)
-    rows = conn.execute(
-        _LINKS, {"provider": provider, "agents": agent_keys, "activities": activity_keys}
-    )
-    for what, key, value in rows:
-        (learners if what == "learner" else courses)[key] = value
+    if agent_keys:
+        for agent, learner in ledger_store.rows_matching(
+            conn,
+            "lrs_learners",
+            "learner",
+            [("agent", "text")],
+            agent_keys,
+            "provider = ?",
+            [provider],
+        ):
+            learners[agent] = learner
+    if activity_keys:
+        for activity, course in ledger_store.rows_matching(
+            conn,
+            "lrs_courses",
+            "course_id",
+            [("activity_id", "text")],
+            activity_keys,
+            "provider = ?",
+            [provider],
+        ):
+            courses[activity] = course
     return Mappings(learners, courses)
 
 
