@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection, select
 
@@ -45,6 +45,10 @@ class CatalogueState:
     """The newest version of each standard and each course's facts, as of this point of
     the batch."""
 
+    # kept from batch to batch of one sequencer while nobody else writes (the log's
+    # size tells), as the handlers below keep it current: a completion's course facts
+    # are read once, not once a batch (BatchContext.carried)
+    carried: ClassVar[bool] = True
     newest: dict[str, Standard | None] = field(default_factory=dict)
     courses: dict[tuple[str, str], CourseFacts | None] = field(default_factory=dict)
 

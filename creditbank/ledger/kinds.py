@@ -41,6 +41,17 @@ class ActorState:
     status: str
 
 
+@dataclass(frozen=True)
+class Carried:
+    """A committed batch's caches, for the next batch of the same sequencer (see
+    ``BatchContext.carried``)."""
+
+    size: int
+    states: dict[type[Any], Any]
+    keys: dict[str, KeyState | None]
+    actors: dict[str, ActorState | None]
+
+
 @dataclass
 class BatchContext:
     """What handlers see while a batch is being sequenced (inside its transaction)."""
@@ -67,6 +78,20 @@ class BatchContext:
             found = self._states[kind] = kind()
         state: S = found
         return state
+
+    def carried(self, size: int) -> Carried:
+        """What the next batch of this process may start from, once this one has committed
+        leaving the log at ``size``: the domain caches marked ``carried`` (small, rarely
+        changed facts: courses, standards) and the actors and keys read."""
+        states = {k: v for k, v in self._states.items() if getattr(k, "carried", False)}
+        return Carried(size, states, dict(self._keys), dict(self._actors))
+
+    def start_from(self, carried: Carried) -> None:
+        """Begin with an earlier batch's caches (the caller checked that the log is still
+        at ``carried.size``: nobody else wrote since, so they are what the tables hold)."""
+        self._states.update(carried.states)
+        self._keys.update(carried.keys)
+        self._actors.update(carried.actors)
 
     def forget_states(self) -> None:
         """Drop every domain's cache (replay does, now and then, to bound memory)."""

@@ -54,7 +54,7 @@ from creditbank.ledger import store
 from creditbank.ledger.authors import check_statement_author
 from creditbank.ledger.derivation import add_row, log_decisions
 from creditbank.ledger.group_commit import GroupCommit
-from creditbank.ledger.kinds import BatchContext, KindHandler
+from creditbank.ledger.kinds import BatchContext, Carried, KindHandler
 from creditbank.ledger.observer import BatchStats, LedgerObserver, NoObserver
 from creditbank.ledger.sigpool import Job, SignaturePool
 from creditbank.ledger.tree import Grown, Row, grow, receipt_for, receipts
@@ -148,6 +148,10 @@ class Ledger:
             max_wait=max_wait_ms / 1000,
         )
         self._write_lock = threading.Lock()
+        # the caches of the last committed batch, and the batch under way (sequencer.py's
+        # thread only, under the write lock)
+        self._carried: Carried | None = None
+        self._batch: BatchContext | None = None
         # The workers only verify: the log key never leaves this process.
         self.signatures = SignaturePool() if parallel_verify else None
         self.observer: LedgerObserver = NoObserver()  # the shell's metrics, when served
@@ -371,6 +375,9 @@ class Ledger:
                     # lock again); handed out only once it has committed (GroupCommit
                     # settles the futures after this returns)
                     self._attach_receipts(conn, items, grown)
+                batch, self._batch = self._batch, None
+                if batch is not None:  # committed: the next batch may start from its caches
+                    self._carried = batch.carried(batch.next_index if grown is None else grown.size)
             except _RollBack:
                 for item in items:
                     if item.error is None:
@@ -398,6 +405,10 @@ class Ledger:
         last = parse_time(state.integrated_at, field="integrated_at")
         now = max(self.clock(), last)  # integrated times never run backwards
         ctx = BatchContext(conn, now, format_time(now), state.size)
+        carried, self._carried = self._carried, None  # a batch that fails carries nothing
+        if carried is not None and carried.size == state.size:
+            ctx.start_from(carried)  # nobody else wrote since our last batch committed
+        self._batch = ctx
         seen = store.logged_statements(conn, [(i.signed.actor, i.signed.idem_key) for i in items])
         self._prepare(ctx, items)
         rows: list[Row] = []
