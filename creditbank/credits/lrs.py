@@ -215,8 +215,9 @@ def store_statements(
     agents = [s.actor.ifi() or "" for s in linked]
     activities = [s.object.id for s in linked if isinstance(s.object, Activity)]
     with bank.engine.connect() as conn:
-        before = lrs_store.by_ids(conn, provider, [i.sid for i in incoming])
-        mappings = lrs_store.mappings(conn, provider, agents, activities)
+        before, mappings = lrs_store.request_reads(
+            conn, provider, [i.sid for i in incoming], agents, activities
+        )
     fresh: list[_Incoming] = []
     for item in incoming:
         old = before.get(item.sid)

@@ -81,6 +81,54 @@ def by_ids(conn: Connection, provider: str, ids: Iterable[str]) -> dict[str, Sto
     return found
 
 
+def request_reads(
+    conn: Connection,
+    provider: str,
+    ids: Iterable[str],
+    agents: Iterable[str],
+    activities: Iterable[str],
+) -> tuple[dict[str, Stored], Mappings]:
+    """What a POST reads before it decides: the provider's statements among ``ids``
+    (``by_ids``) and its links for the agents and activities (``mappings``), in one round
+    trip (three lookups joined by UNION ALL) when the keys fit one query. Under load a
+    round trip costs more than the lookups: each one is a turn at the GIL for the
+    request's thread. The full rows of ids stored before (a repeat or a conflict, rare)
+    are read afterwards."""
+    wanted = sorted(set(ids))
+    agent_keys = sorted(set(agents))
+    activity_keys = sorted({a for act in activities for a in (act, act.rstrip("/"))})
+    if max(len(wanted), len(agent_keys), len(activity_keys)) > ledger_store.KEYS_PER_QUERY:
+        return by_ids(conn, provider, wanted), mappings(conn, provider, agents, activities)
+    parts: list[str] = []
+    args: list[object] = []
+    for table, columns, key, values in (
+        ("lrs_statements", "'s', digest", "statement_id", wanted),
+        ("lrs_learners", "'l', learner", "agent", agent_keys),
+        ("lrs_courses", "'c', course_id", "activity_id", activity_keys),
+    ):
+        if values:
+            sql, key_args = ledger_store.matching_sql(
+                conn.dialect.name,
+                table,
+                columns,
+                [(key, "text")],
+                [(v,) for v in values],
+                "provider = ?",
+            )
+            parts.append(sql)
+            args.extend([*key_args, provider])
+    learners: dict[str, str] = {}
+    courses: dict[str, str] = {}
+    seen: list[str] = []
+    rows = ledger_store.query(conn, " UNION ALL ".join(parts), args) if parts else []
+    for key, what, value in rows:
+        if what == "s":
+            seen.append(key)
+        else:
+            (learners if what == "l" else courses)[key] = value
+    return (by_ids(conn, provider, seen) if seen else {}), Mappings(learners, courses)
+
+
 _ROW_COLUMNS = tuple(c.name for c in S.columns if c.name != "seq")  # seq: the database's
 _INSERT_ONE = (
     f"INSERT INTO lrs_statements ({', '.join(_ROW_COLUMNS)}) "  # noqa: S608  (constant)
