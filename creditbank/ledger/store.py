@@ -491,6 +491,7 @@ def root_at(conn: Connection, size: int, *, committed: bool = False) -> bytes:
 
 
 def latest_checkpoint(conn: Connection) -> tuple[int, str]:
+    flush_writes(conn)  # a batch's own checkpoint may still be held
     row = conn.execute(select(C.c.size, C.c.note).order_by(C.c.size.desc()).limit(1)).first()
     if row is None:
         raise NotFound("the log has no checkpoint yet; run `creditbank init`")
@@ -499,6 +500,7 @@ def latest_checkpoint(conn: Connection) -> tuple[int, str]:
 
 def checkpoint_covering(conn: Connection, index: int) -> tuple[int, str]:
     """The first checkpoint that covered entry ``index`` (its original receipt's)."""
+    flush_writes(conn)  # a batch's own checkpoint may still be held
     row = conn.execute(
         select(C.c.size, C.c.note).where(C.c.size > index).order_by(C.c.size).limit(1)
     ).first()

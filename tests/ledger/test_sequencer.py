@@ -90,6 +90,7 @@ def test_same_id_twice_in_one_batch(bank: Bank) -> None:
     assert isinstance(b, Appended)
     assert b.duplicate
     assert b.index == a.index
+    assert b.receipt == a.receipt  # against the batch's own checkpoint
     assert isinstance(c, Conflict)
 
 
