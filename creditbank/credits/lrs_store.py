@@ -81,6 +81,11 @@ def by_ids(conn: Connection, provider: str, ids: Iterable[str]) -> dict[str, Sto
     return found
 
 
+def _activity_keys(activities: Iterable[str]) -> list[str]:
+    """The IRIs a link may be stored under: each as sent and without a trailing slash."""
+    return sorted({a for act in activities for a in (act, act.rstrip("/"))})
+
+
 def request_reads(
     conn: Connection,
     provider: str,
@@ -96,7 +101,7 @@ def request_reads(
     are read afterwards."""
     wanted = sorted(set(ids))
     agent_keys = sorted(set(agents))
-    activity_keys = sorted({a for act in activities for a in (act, act.rstrip("/"))})
+    activity_keys = _activity_keys(activities)
     if max(len(wanted), len(agent_keys), len(activity_keys)) > ledger_store.KEYS_PER_QUERY:
         return by_ids(conn, provider, wanted), mappings(conn, provider, agents, activities)
     parts: list[str] = []
@@ -199,9 +204,7 @@ def mappings(
     """The provider's links for the agent identifiers and activity IRIs of a request
     (read as ``by_ids`` reads, straight from the driver)."""
     agent_keys = [(a,) for a in sorted(set(agents))]
-    activity_keys = [
-        (a,) for a in sorted({a for act in activities for a in (act, act.rstrip("/"))})
-    ]
+    activity_keys = [(a,) for a in _activity_keys(activities)]
     learners: dict[str, str] = {}
     courses: dict[str, str] = {}
     if agent_keys:

@@ -148,10 +148,8 @@ class Ledger:
             max_wait=max_wait_ms / 1000,
         )
         self._write_lock = threading.Lock()
-        # the caches of the last committed batch, and the batch under way (sequencer.py's
-        # thread only, under the write lock)
+        # the caches of the last committed batch (used under the write lock only)
         self._carried: Carried | None = None
-        self._batch: BatchContext | None = None
         # The workers only verify: the log key never leaves this process.
         self.signatures = SignaturePool() if parallel_verify else None
         self.observer: LedgerObserver = NoObserver()  # the shell's metrics, when served
@@ -368,16 +366,15 @@ class Ledger:
         ):
             try:
                 with conn.begin(), store.deferred_writes(conn):
-                    grown = self._sequence(conn, items)
+                    grown, ctx = self._sequence(conn, items)
                     if atomic and any(i.error is not None for i in items):
                         raise _RollBack
                     # made in the batch's transaction (not a second one taking the write
                     # lock again); handed out only once it has committed (GroupCommit
                     # settles the futures after this returns)
                     self._attach_receipts(conn, items, grown)
-                batch, self._batch = self._batch, None
-                if batch is not None:  # committed: the next batch may start from its caches
-                    self._carried = batch.carried(batch.next_index if grown is None else grown.size)
+                # committed: the next batch may start from its caches
+                self._carried = ctx.carried(ctx.next_index)
             except _RollBack:
                 for item in items:
                     if item.error is None:
@@ -396,9 +393,10 @@ class Ledger:
                 )
             )
 
-    def _sequence(self, conn: Connection, items: list[_Item]) -> Grown | None:
+    def _sequence(self, conn: Connection, items: list[_Item]) -> tuple[Grown | None, BatchContext]:
         """Check and log each statement and the decisions it triggers, then grow the
-        tree; None when nothing was logged."""
+        tree (None when nothing was logged); and the batch's context, whose caches the
+        next batch may start from once this one has committed."""
         state = store.read_state(conn, for_update=True)
         if state is None:
             raise Unavailable("the ledger is not initialized; run `creditbank init`")
@@ -408,7 +406,6 @@ class Ledger:
         carried, self._carried = self._carried, None  # a batch that fails carries nothing
         if carried is not None and carried.size == state.size:
             ctx.start_from(carried)  # nobody else wrote since our last batch committed
-        self._batch = ctx
         seen = store.logged_statements(conn, [(i.signed.actor, i.signed.idem_key) for i in items])
         self._prepare(ctx, items)
         rows: list[Row] = []
@@ -450,8 +447,8 @@ class Ledger:
             derived = handler.apply(ctx, item.index, signed)
             item.derived = log_decisions(ctx, rows, derived, self._handler)
         if not rows:
-            return None
-        return grow(conn, state.size, rows, ctx.integrated_at, self.origin, self.log_key)
+            return None, ctx
+        return grow(conn, state.size, rows, ctx.integrated_at, self.origin, self.log_key), ctx
 
     def _prepare(self, ctx: BatchContext, items: list[_Item]) -> None:
         """Let handlers read what a whole batch will need in one go (optional hook)."""
