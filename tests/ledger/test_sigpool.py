@@ -5,7 +5,6 @@ closed pool starts no worker again."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -69,7 +68,9 @@ def test_a_ctrl_c_while_the_worker_starts_interrupts_once_it_has_started() -> No
 
     def start_worker_while_ctrl_c_is_pressed() -> None:
         with _interrupts_held():
-            os.kill(os.getpid(), signal.SIGINT)  # held back: the block goes on
+            # to this thread, which blocks it: sent to the process, the kernel may hand it
+            # to another thread that does not (xdist's I/O thread), which interrupts at once
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # held back
             reached.append("end of block")
 
     try:
