@@ -28,6 +28,7 @@ from creditbank.federation.config import load_config
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
+from creditbank.ledger.link import SequencerHost, SequencerLink
 from creditbank.ledger.publish import TilePublisher
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
 from creditbank.registry import default_handlers
@@ -41,6 +42,7 @@ class Bank:
     log_key: KeyPair
     ledger: Ledger
     publisher: TilePublisher | None = None
+    link: SequencerLink | None = None  # to the server's sequencer (see forward_appends)
 
     @property
     def origin(self) -> str:
@@ -72,7 +74,25 @@ class Bank:
         """The authority's signing key, present where the authority operates the CLI."""
         return read_key_file(self.settings.authority_key_path)
 
+    def forward_appends(self, address: str, authkey: bytes) -> None:
+        """Send this worker's appends and stored xAPI statements to the server's one
+        sequencer process (``creditbank serve --workers N``; creditbank.ledger.link)."""
+        self.link = SequencerLink(address, authkey)
+        self.ledger.forward_to(self.link)
+        self.lrs.forward_to(self.link)
+
+    def host_sequencer(self, address: str, authkey: bytes) -> SequencerHost:
+        """Take the appends and statement writes of the workers that connect to
+        ``address`` (the supervising process of ``creditbank serve --workers N``)."""
+        host = SequencerHost(
+            address, authkey, {"submit": self.ledger.queue_forwarded, "store": self.lrs.submit}
+        )
+        host.start()
+        return host
+
     def close(self) -> None:
+        if self.link is not None:
+            self.link.close()
         self.ledger.close()
         if "lrs" in self.__dict__:  # started on first use
             self.lrs.close()

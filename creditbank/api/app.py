@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from creditbank.api import money as money_api
 from creditbank.api import operations as operations_api
 from creditbank.api.limits import BodyGuard
 from creditbank.api.metrics import Metrics, process_exited
+from creditbank.api.multiproc import SEQUENCER_ENV, SEQUENCER_KEY_ENV
 from creditbank.api.openapi import document_problems
 from creditbank.api.policy import authorize
 from creditbank.api.problems import install_problem_handlers
@@ -102,4 +104,8 @@ def app_from_env() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
-    return create_app(open_bank(settings), close_bank=True)
+    bank = open_bank(settings)
+    address = os.environ.get(SEQUENCER_ENV)
+    if address:  # one of several workers: appends go to the server's sequencer
+        bank.forward_appends(address, bytes.fromhex(os.environ[SEQUENCER_KEY_ENV]))
+    return create_app(bank, close_bank=True)

@@ -35,6 +35,10 @@ class CreditBankError(Exception):
         self.field = field
         self.extra = extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword arguments survive pickling (errors cross from the sequencer's process)
+        return (_rebuild, (type(self), self.detail, self.field, self.extra))
+
     def problem(self) -> dict[str, Any]:
         """The RFC 9457 problem-details body for this error."""
         body: dict[str, Any] = {
@@ -47,6 +51,12 @@ class CreditBankError(Exception):
             body["field"] = self.field
         body.update(self.extra)
         return body
+
+
+def _rebuild(
+    cls: type[CreditBankError], detail: str, field: str | None, extra: dict[str, Any]
+) -> CreditBankError:
+    return cls(detail, field=field, **extra)
 
 
 class InvalidInput(CreditBankError):

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from creditbank.core.errors import Conflict, CreditBankError, Unavailable
 from creditbank.credits import lrs_store
 from creditbank.ledger.group_commit import GroupCommit
+from creditbank.ledger.link import SequencerLink
 
 
 @dataclass
@@ -44,15 +45,29 @@ class StatementWriter:
             max_entries=max_entries,
             max_wait=max_wait_ms / 1000,
         )
+        self._link: SequencerLink | None = None
 
     def store(self, provider: str, rows: Sequence[dict[str, Any]], voided: Sequence[str]) -> None:
         """Store ``rows`` and mark ``voided`` (statement ids) of ``provider`` voided;
         Conflict when one of the ids was stored meanwhile (see ``lrs.store_statements``)."""
         if not rows and not voided:
             return
+        if self._link is not None:
+            self._link.call("store", provider, list(rows), list(voided)).result(timeout=120)
+            return
+        self.submit(provider, rows, voided).result(timeout=120)
+
+    def submit(
+        self, provider: str, rows: Sequence[dict[str, Any]], voided: Sequence[str]
+    ) -> Future[None]:
+        """Queue a write; the future settles once it has committed."""
         write = _Write(provider, rows, voided)
         self._group.put(write)
-        write.future.result(timeout=120)
+        return write.future
+
+    def forward_to(self, link: SequencerLink) -> None:
+        """Hand writes to the server's one writer process (see ``Ledger.forward_to``)."""
+        self._link = link
 
     def close(self) -> None:
         self._group.close()

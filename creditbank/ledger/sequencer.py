@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import threading
@@ -55,6 +56,7 @@ from creditbank.ledger.authors import check_statement_author
 from creditbank.ledger.derivation import add_row, log_decisions
 from creditbank.ledger.group_commit import GroupCommit
 from creditbank.ledger.kinds import BatchContext, Carried, KindHandler
+from creditbank.ledger.link import SequencerLink
 from creditbank.ledger.observer import BatchStats, LedgerObserver, NoObserver
 from creditbank.ledger.sigpool import Job, SignaturePool
 from creditbank.ledger.tree import Grown, Row, grow, receipt_for, receipts
@@ -153,6 +155,7 @@ class Ledger:
         # The workers only verify: the log key never leaves this process.
         self.signatures = SignaturePool() if parallel_verify else None
         self.observer: LedgerObserver = NoObserver()  # the shell's metrics, when served
+        self._link: SequencerLink | None = None  # see forward_to
 
     # --- public API ---------------------------------------------------------------
 
@@ -174,7 +177,7 @@ class Ledger:
         verified_with = None
         if signed_with is not None and signed_with.key_id == signed.key_id:
             verified_with = signed_with.public_key
-        self._group.put(_Item(signed, future, side_effect=side_effect, verified_with=verified_with))
+        self._queue(_Item(signed, future, side_effect=side_effect, verified_with=verified_with))
         return future
 
     def submit_operator(
@@ -187,7 +190,7 @@ class Ledger:
         )
         check_statement_shape(signed.statement)
         future: Future[Appended] = Future()
-        self._group.put(_Item(signed, future, operator=True, side_effect=side_effect))
+        self._queue(_Item(signed, future, operator=True, side_effect=side_effect))
         return future
 
     def append(self, signed: SignedStatement, timeout: float = 60.0) -> Appended:
@@ -289,7 +292,10 @@ class Ledger:
 
     @property
     def running(self) -> bool:
-        """Whether the sequencer takes appends (false once closed or if its thread died)."""
+        """Whether the sequencer takes appends (false once closed or if its thread died,
+        or, forwarding, once the server's sequencer is gone)."""
+        if self._link is not None:
+            return self._link.running
         return self._group.running
 
     def close(self) -> None:
@@ -297,6 +303,27 @@ class Ledger:
         self._group.close()
         if self.signatures is not None:
             self.signatures.close()
+
+    # --- one sequencer for a server's processes (creditbank.ledger.link) -------------
+
+    def forward_to(self, link: SequencerLink) -> None:
+        """Send this process's queued appends to the server's one sequencer, in another
+        process, instead of sequencing them here (``append_many`` still commits here:
+        several writers share the log's lock)."""
+        self._link = link
+
+    def queue_forwarded(self, item: _Item) -> Future[Appended]:
+        """Queue an append a worker forwarded (the host's side of ``forward_to``)."""
+        item.future = Future()
+        item.queued_at = time.perf_counter()
+        self._group.put(item)
+        return item.future
+
+    def _queue(self, item: _Item) -> None:
+        if self._link is None:
+            self._group.put(item)
+        else:
+            self._link.call("submit", dataclasses.replace(item, future=None), into=item.future)
 
     # --- group commit's callbacks ----------------------------------------------------
 

@@ -1,0 +1,198 @@
+"""One sequencer for all of a server's processes (ADR 0023).
+
+``creditbank serve --workers N`` runs the sequencer (and the LRS's statement writer) in
+its supervising process, and every worker forwards its appends there over a local socket.
+The HTTP work (parsing, validation, signing, reads) then runs on every core, while the
+log keeps one writer whose group commits stay whole and whose caches stay warm, instead
+of N sequencers taking turns at the database's write lock.
+
+The protocol is a call that answers with a future: the worker sends ``(call id, name,
+arguments)``, the host runs ``ops[name](*arguments)`` (which queues the work and returns
+a Future) and sends back the outcome, a value or a ``CreditBankError``, once it is
+settled: for an append, after its batch has committed durably. Messages are pickled, on
+``multiprocessing.connection`` over a Unix socket in a private directory, and a peer must
+answer the connection's HMAC challenge with the key the server hands its workers through
+their environment before any message is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, Listener
+from typing import Any
+
+from creditbank.core.errors import CreditBankError, Unavailable
+
+log = logging.getLogger(__name__)
+
+Op = Callable[..., "Future[Any]"]
+GONE = "the server's sequencer process is not running"
+
+
+class SequencerHost:
+    """Serves ``ops`` to the workers that connect to ``address``; one thread per worker
+    reads its calls, and each call's answer is sent by whoever settles its future."""
+
+    def __init__(self, address: str, authkey: bytes, ops: Mapping[str, Op]) -> None:
+        self.address = address
+        self._authkey = authkey
+        self._ops = dict(ops)
+        self._listener = Listener(address, family="AF_UNIX", authkey=authkey)
+        self._closed = False
+        self._lock = threading.Lock()
+        self._connections: list[Connection] = []
+        self._readers: list[threading.Thread] = []
+        self._accepting = threading.Thread(
+            target=self._accept, name="creditbank-link-accept", daemon=True
+        )
+
+    def start(self) -> None:
+        self._accepting.start()
+
+    def close(self) -> None:
+        """Stop taking calls. The workers stop first (their requests wait for answers);
+        what is still queued is settled by the ledger's own close."""
+        with self._lock:
+            self._closed = True
+        with contextlib.suppress(OSError, EOFError, AuthenticationError):  # wake accept()
+            Client(self.address, family="AF_UNIX", authkey=self._authkey).close()
+        self._accepting.join(timeout=10)
+        self._listener.close()
+        with self._lock:
+            for conn in self._connections:
+                _hang_up(conn)
+            readers = list(self._readers)
+        for reader in readers:
+            reader.join(timeout=10)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn = self._listener.accept()
+            except (OSError, EOFError, AuthenticationError) as exc:
+                if self._closed:
+                    return
+                log.warning("a process failed to connect to the sequencer: %s", exc)
+                continue
+            with self._lock:
+                if self._closed:
+                    conn.close()
+                    return
+                reader = threading.Thread(
+                    target=self._serve, args=(conn,), name="creditbank-link", daemon=True
+                )
+                self._connections.append(conn)
+                self._readers.append(reader)
+            reader.start()
+
+    def _serve(self, conn: Connection) -> None:
+        send_lock = threading.Lock()
+        while True:
+            try:
+                call_id, name, args = conn.recv()
+            except (EOFError, OSError):
+                break  # the worker stopped (or the host is closing)
+            try:
+                future = self._ops[name](*args)
+            except CreditBankError as exc:
+                future = Future()
+                future.set_exception(exc)
+            future.add_done_callback(functools.partial(_answer, conn, send_lock, call_id))
+        with send_lock:
+            conn.close()
+
+
+def _hang_up(conn: Connection) -> None:
+    """Shut the connection's socket down both ways: a thread blocked reading it gets
+    end-of-file (closing the descriptor alone does not wake it)."""
+    with contextlib.suppress(OSError, ValueError):
+        sock = socket.socket(fileno=os.dup(conn.fileno()))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+
+
+def _answer(conn: Connection, send_lock: threading.Lock, call_id: int, future: Future[Any]) -> None:
+    """Send a settled call's outcome to the worker that made it."""
+    try:
+        message: tuple[int, bool, Any] = (call_id, True, future.result())
+    except CreditBankError as exc:
+        message = (call_id, False, exc)
+    except Exception as exc:  # a bug behind the op: the worker answers 503, not a hang
+        log.exception("a forwarded call failed")
+        message = (call_id, False, Unavailable(f"the sequencer failed: {exc}"))
+    with send_lock, contextlib.suppress(OSError, ValueError):  # the worker is gone
+        conn.send(message)
+
+
+class SequencerLink:
+    """A worker's connection to the server's sequencer: ``call`` sends, one thread reads
+    the answers and settles the callers' futures."""
+
+    def __init__(self, address: str, authkey: bytes) -> None:
+        try:
+            self._conn = Client(address, family="AF_UNIX", authkey=authkey)
+        except (OSError, EOFError, AuthenticationError) as exc:
+            raise Unavailable(f"{GONE} ({address}: {exc})") from exc
+        self._send_lock = threading.Lock()
+        self._pending: dict[int, Future[Any]] = {}
+        self._ids = itertools.count()
+        self._broken = False
+        self._reader = threading.Thread(target=self._read, name="creditbank-link", daemon=True)
+        self._reader.start()
+
+    @property
+    def running(self) -> bool:
+        return not self._broken
+
+    def call(self, name: str, *args: Any, into: Future[Any] | None = None) -> Future[Any]:
+        """Run ``name`` on the host; its outcome arrives in ``into`` (or a new future).
+        Unavailable, at once, when the host is gone."""
+        future: Future[Any] = into if into is not None else Future()
+        with self._send_lock:
+            if self._broken:
+                raise Unavailable(GONE)
+            call_id = next(self._ids)
+            self._pending[call_id] = future
+            try:
+                self._conn.send((call_id, name, args))
+            except (OSError, ValueError) as exc:
+                self._pending.pop(call_id, None)
+                raise Unavailable(f"{GONE} ({exc})") from exc
+        return future
+
+    def close(self) -> None:
+        with self._send_lock:
+            self._broken = True
+            _hang_up(self._conn)
+        self._reader.join(timeout=10)
+        self._conn.close()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                call_id, ok, value = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            future = self._pending.pop(call_id, None)
+            if future is None:
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        with self._send_lock:
+            self._broken = True
+            pending, self._pending = self._pending, {}
+        for future in pending.values():  # the host went away before answering
+            future.set_exception(Unavailable(GONE))
