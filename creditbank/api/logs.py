@@ -33,6 +33,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which of the server's processes
         }
         fields = getattr(record, FIELDS, None)
         if isinstance(fields, dict):

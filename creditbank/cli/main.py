@@ -105,39 +105,29 @@ def serve(
         int, typer.Option(min=1, max=64, help="Server processes sharing the port and database.")
     ] = 1,
 ) -> None:
-    """Serve the HTTP API. Several processes (``--workers``, or separate commands) may
-    serve one database: the log's lock keeps a single sequence.
+    """Serve the HTTP API. With ``--workers N`` (one per core) the workers share the
+    HTTP work and this process sequences their appends; separate commands may serve one
+    database too: the log's lock keeps a single sequence.
 
     Example: creditbank serve --data-dir /srv/creditbank --host 0.0.0.0 --port 8000 --workers 2
     """
     import os
 
-    import uvicorn
-
-    from creditbank.cli.serving import announce, metrics_dir
+    from creditbank.cli.serving import announce, bind, metrics_dir, one_sequencer, run_server
 
     settings = make_settings(data_dir, database_url)
     bank = open_bank(settings)  # fail here, clearly, if there is no ledger
     origin = bank.origin
     bank.close()
     load_federation_config(settings.keys_dir)  # and here on a broken federation.toml
+    sockets = bind(host, port, workers)  # and here on a port in use (several workers)
     # Each worker process builds its app from these (see creditbank.api.app.app_from_env).
     os.environ["CREDITBANK_DATA_DIR"] = str(settings.data_dir.resolve())
     if settings.database_url:
         os.environ["CREDITBANK_DATABASE_URL"] = settings.database_url
-    with metrics_dir():  # the workers' shared metrics (creditbank.api.metrics)
+    with metrics_dir(), one_sequencer(settings, workers):
         log_config = announce(settings, host=host, port=port, workers=workers, origin=origin)
-        uvicorn.run(
-            "creditbank.api.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            log_config=log_config,
-            proxy_headers=False,
-            server_header=False,
-        )
+        run_server(sockets, host=host, port=port, workers=workers, log_config=log_config)
 
 
 def _progress() -> Progress:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,7 +64,7 @@ def _serve(settings: Settings, log: Path, workers: int) -> tuple[subprocess.Pope
                 proc.wait()
                 pytest.fail(f"not ready:\n{log.read_text()}")
             time.sleep(0.1)
-        if "address already in use" not in log.read_text():
+        if "address already in use" not in log.read_text().lower():
             pytest.fail(f"serve exited with {proc.returncode}:\n{log.read_text()}")
     pytest.fail("no free port")
 
@@ -156,3 +158,68 @@ def test_metrics_named_too_late_for_prometheus_client_stay_the_process_own(
     assert value(text, "creditbank_http_requests_total", **labels) == 1
     assert "set after prometheus-client was imported" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("serving", [2], indirect=True, ids=["2 workers"])
+def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(
+    serving: tuple[str, Path, Settings, int],
+) -> None:
+    """An LMS opens its connections at once and keeps them: each worker listens on a
+    socket of its own (SO_REUSEPORT), so one worker does not accept the whole burst."""
+    base, log, _, _ = serving
+    host, port = base.removeprefix("http://").split(":")
+    connections = [socket.create_connection((host, int(port)), timeout=30) for _ in range(24)]
+    try:
+        for conn in connections:
+            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        for conn in connections:
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        for conn in connections:
+            conn.close()
+    deadline = time.monotonic() + 30  # a request's line is logged once it is answered
+    while True:
+        served = Counter(
+            line["pid"]
+            for line in map(json.loads, log.read_text().splitlines())
+            if line.get("route") == "/healthz"
+        )
+        if sum(served.values()) == 24 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert sum(served.values()) == 24
+    assert len(served) == 2
+    assert min(served.values()) >= 4, served
+
+
+def test_several_workers_on_a_port_taken_is_one_line_and_exit_1(
+    settings: Settings, tmp_path: Path
+) -> None:
+    init_bank(settings).close()
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [
+                str(CREDITBANK),
+                "serve",
+                "--data-dir",
+                str(settings.data_dir),
+                "--database-url",
+                settings.resolved_database_url,
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+    assert result.returncode == 1
+    refusal = [line for line in result.stderr.splitlines() if "error" in line]
+    assert refusal == [
+        f"error [port]: cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "choose another --port"
+    ]
+    assert "Traceback" not in result.stderr
