@@ -28,7 +28,7 @@ from creditbank.federation.config import load_config
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.link import SequencerHost, SequencerLink
+from creditbank.ledger.link import Op, SequencerHost, SequencerLink
 from creditbank.ledger.publish import TilePublisher
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
 from creditbank.registry import default_handlers
@@ -84,9 +84,11 @@ class Bank:
     def host_sequencer(self, address: str, authkey: bytes) -> SequencerHost:
         """Take the appends and statement writes of the workers that connect to
         ``address`` (the supervising process of ``creditbank serve --workers N``)."""
-        host = SequencerHost(
-            address, authkey, {"submit": self.ledger.queue_forwarded, "store": self.lrs.submit}
-        )
+        ops: dict[str, Op] = {
+            "submit": self.ledger.queue_forwarded,
+            "store": self.lrs.queue_forwarded,
+        }
+        host = SequencerHost(address, authkey, ops)
         host.start()
         return host
 

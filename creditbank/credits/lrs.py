@@ -45,6 +45,7 @@ from creditbank.credits import lrs_store
 from creditbank.credits.gateway import gateway_key_path
 from creditbank.ledger import reads
 from creditbank.ledger.sequencer import Appended
+from creditbank.ledger.steps import Steps, run_awaiting, run_blocking
 from creditbank.ports import BankServices
 
 MAX_STATEMENTS = 1000
@@ -169,14 +170,15 @@ def _read_key(path: str, changed: int) -> KeyPair:
     return read_key_file(Path(path))
 
 
-def _wait(items: Sequence[_Incoming]) -> set[str]:
+def _wait(items: Sequence[_Incoming]) -> Steps[set[str]]:
     """Each item's outcome from its ledger future; the ids of those logged now (whose
     side effect, if any, was written with them)."""
     logged: set[str] = set()
     for item in items:
         assert item.future is not None
+        yield item.future
         try:
-            appended = item.future.result(timeout=120)
+            appended = item.future.result()
         except CreditBankError as exc:
             item.outcome, item.reason = "not_credited", exc.detail
             continue
@@ -198,6 +200,31 @@ def store_statements(
     """Store one statement or a list (``statement_id``: PUT's ``statementId``); the
     statement ids, in order. InvalidInput (400) for invalid xAPI and Conflict (409) for an
     id stored before with other content: then nothing is stored."""
+    return run_blocking(storing(bank, provider, payload, version, statement_id=statement_id))
+
+
+async def store_statements_async(
+    bank: BankServices,
+    provider: str,
+    payload: object,
+    version: str | None,
+    *,
+    statement_id: str | None = None,
+) -> list[str]:
+    """``store_statements`` for the event loop: the request waits for the sequencer
+    without holding a thread (its reads are local index lookups)."""
+    return await run_awaiting(storing(bank, provider, payload, version, statement_id=statement_id))
+
+
+def storing(
+    bank: BankServices,
+    provider: str,
+    payload: object,
+    version: str | None,
+    *,
+    statement_id: str | None = None,
+) -> Steps[list[str]]:
+    """``store_statements`` as steps: each step yields the future it waits for."""
     version = check_version(version)
     if statement_id is not None:
         one = parse_query({"statementId": statement_id})
@@ -245,7 +272,7 @@ def store_statements(
     _check_voidings(fresh, voided_before)
     for item in fresh:
         _finish_document(item, provider, stored, version)
-    _store_and_credit(bank, provider, fresh, voided_before, stored, targets)
+    yield from _store_and_credit(bank, provider, fresh, voided_before, stored, targets)
     return [i.sid for i in incoming]
 
 
@@ -310,7 +337,7 @@ def _store_and_credit(
     voided_before: Mapping[str, lrs_store.Stored],
     stored: str,
     voided: Sequence[str],
-) -> None:
+) -> Steps[None]:
     """Store every statement of ``fresh`` and log what they mean. The completions go to
     the sequencer's group commit, each with its stored statement as a side effect, while
     the statements that are no completion are stored by the LRS's group commit; then the
@@ -335,18 +362,20 @@ def _store_and_credit(
                 _StoredWhenLogged(row),
                 signed_with=key,
             )
-    _store_rows(bank, provider, others if key is not None else [*others, *completions], [])
+    yield from _store_rows(
+        bank, provider, others if key is not None else [*others, *completions], []
+    )
     if key is None:
-        _store_rows(bank, provider, voidings, voided)
+        yield from _store_rows(bank, provider, voidings, voided)
         return
-    written = _wait(completions)
+    written = yield from _wait(completions)
     retracting = _retract(bank, provider, key, fresh, voidings, voided_before)
-    _wait(retracting)
+    yield from _wait(retracting)
     for item in retracting:
         if item.outcome == "credited":
             item.outcome = "retracted"
     unwritten = [i for i in completions if i.sid not in written]
-    _store_rows(bank, provider, [*unwritten, *voidings], voided)
+    yield from _store_rows(bank, provider, [*unwritten, *voidings], voided)
 
 
 def _retract(
@@ -388,12 +417,16 @@ def _retract(
 
 def _store_rows(
     bank: BankServices, provider: str, items: Sequence[_Incoming], voided: Sequence[str]
-) -> None:
+) -> Steps[None]:
     """Store ``items``' statements (and mark ``voided`` voided) by the LRS's group commit.
     A concurrent request that stored one of the ids first: the same content is a repeat
     (answered alike), other content a conflict (409)."""
+    written = bank.lrs.submit(
+        provider, [_row(i, provider, i.document["stored"]) for i in items], voided
+    )
+    yield written
     try:
-        bank.lrs.store(provider, [_row(i, provider, i.document["stored"]) for i in items], voided)
+        written.result()
     except Conflict:
         with bank.engine.connect() as conn:
             now_there = lrs_store.by_ids(conn, provider, [i.sid for i in items])

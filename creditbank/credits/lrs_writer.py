@@ -34,7 +34,7 @@ class _Write:
 
 class StatementWriter:
     """Stores the rows of a request's statements (and marks what they void) together
-    with other requests' rows; ``store`` returns once they are committed."""
+    with other requests' rows."""
 
     def __init__(self, engine: Engine, *, max_entries: int = 256, max_wait_ms: float = 2.0):
         self.engine = engine
@@ -47,20 +47,24 @@ class StatementWriter:
         )
         self._link: SequencerLink | None = None
 
-    def store(self, provider: str, rows: Sequence[dict[str, Any]], voided: Sequence[str]) -> None:
-        """Store ``rows`` and mark ``voided`` (statement ids) of ``provider`` voided;
-        Conflict when one of the ids was stored meanwhile (see ``lrs.store_statements``)."""
-        if not rows and not voided:
-            return
-        if self._link is not None:
-            self._link.call("store", provider, list(rows), list(voided)).result(timeout=120)
-            return
-        self.submit(provider, rows, voided).result(timeout=120)
-
     def submit(
         self, provider: str, rows: Sequence[dict[str, Any]], voided: Sequence[str]
     ) -> Future[None]:
-        """Queue a write; the future settles once it has committed."""
+        """Store ``rows`` and mark ``voided`` (statement ids) of ``provider`` voided: the
+        future settles once they are committed, with Conflict when one of the ids was
+        stored meanwhile (see ``lrs.store_statements``)."""
+        if not rows and not voided:
+            done: Future[None] = Future()
+            done.set_result(None)
+            return done
+        if self._link is not None:
+            return self._link.call("store", provider, list(rows), list(voided))
+        return self.queue_forwarded(provider, rows, voided)
+
+    def queue_forwarded(
+        self, provider: str, rows: Sequence[dict[str, Any]], voided: Sequence[str]
+    ) -> Future[None]:
+        """Queue a write in this process (also the host's side of ``forward_to``)."""
         write = _Write(provider, rows, voided)
         self._group.put(write)
         return write.future

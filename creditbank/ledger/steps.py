@@ -1,0 +1,56 @@
+"""A service written once as steps, run from a thread or from the event loop.
+
+A write that waits for the sequencer (a future settled once its batch has committed) is
+a generator: each time it must wait, it yields the future and, resumed, reads its
+outcome. ``run_blocking`` waits in the calling thread (the CLI, tests, threadpool
+routes); ``run_awaiting`` awaits on the event loop, so a request waiting for the
+sequencer holds no thread, and costs no hand-off to and from the thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Generator
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from creditbank.core.errors import Unavailable
+
+T = TypeVar("T")
+
+Steps = Generator["Future[Any]", None, T]
+"""Steps that yield the futures they wait for and return a ``T``."""
+
+TIMEOUT = 120.0  # seconds: a step the sequencer has not settled by then is refused
+
+
+def run_blocking(steps: Steps[T], timeout: float = TIMEOUT) -> T:
+    """Run ``steps``, waiting for each future in this thread."""
+    try:
+        future = next(steps)
+        while True:
+            concurrent.futures.wait([future], timeout=timeout)
+            if not future.done():
+                steps.close()
+                raise Unavailable("the sequencer did not answer in time")
+            future = steps.send(None)
+    except StopIteration as finished:
+        result: T = finished.value
+        return result
+
+
+async def run_awaiting(steps: Steps[T], timeout: float = TIMEOUT) -> T:
+    """Run ``steps`` on the event loop, awaiting each future."""
+    try:
+        future = next(steps)
+        while True:
+            if not future.done():
+                await asyncio.wait([asyncio.wrap_future(future)], timeout=timeout)
+            if not future.done():
+                steps.close()
+                raise Unavailable("the sequencer did not answer in time")
+            future = steps.send(None)
+    except StopIteration as finished:
+        result: T = finished.value
+        return result
