@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from collections.abc import Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -46,7 +47,7 @@ async def run_awaiting(steps: Steps[T], timeout: float = TIMEOUT) -> T:
         future = next(steps)
         while True:
             if not future.done():
-                await asyncio.wait([asyncio.wrap_future(future)], timeout=timeout)
+                await _settled(future, timeout)
             if not future.done():
                 steps.close()
                 raise Unavailable("the sequencer did not answer in time")
@@ -54,3 +55,19 @@ async def run_awaiting(steps: Steps[T], timeout: float = TIMEOUT) -> T:
     except StopIteration as finished:
         result: T = finished.value
         return result
+
+
+async def _settled(future: Future[Any], timeout: float) -> None:
+    """Wait until ``future`` is settled (or ``timeout``). Not ``asyncio.wrap_future``: its
+    asyncio copy of a refusal would be logged as never retrieved, and cancelling the
+    waiting request would cancel the sequencer's future."""
+    loop = asyncio.get_running_loop()
+    settled = asyncio.Event()
+
+    def wake(_: Future[Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(settled.set)
+
+    future.add_done_callback(wake)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(settled.wait(), timeout)
