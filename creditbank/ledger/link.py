@@ -9,7 +9,8 @@ of N sequencers taking turns at the database's write lock.
 The protocol is a call that answers with a future: the worker sends ``(call id, name,
 arguments)``, the host runs ``ops[name](*arguments)`` (which queues the work and returns
 a Future) and sends back the outcome, a value or a ``CreditBankError``, once it is
-settled: for an append, after its batch has committed durably. Messages are pickled, on
+settled: for an append, after its batch has committed durably. Answers settled together
+travel together (a list per message). Messages are pickled, on
 ``multiprocessing.connection`` over a Unix socket in a private directory, and a peer must
 answer the connection's HMAC challenge with the key the server hands its workers through
 their environment before any message is read.
@@ -95,7 +96,7 @@ class SequencerHost:
             reader.start()
 
     def _serve(self, conn: Connection) -> None:
-        send_lock = threading.Lock()
+        outbox = _Outbox(conn)
         while True:
             try:
                 call_id, name, args = conn.recv()
@@ -106,9 +107,8 @@ class SequencerHost:
             except CreditBankError as exc:
                 future = Future()
                 future.set_exception(exc)
-            future.add_done_callback(functools.partial(_answer, conn, send_lock, call_id))
-        with send_lock:
-            conn.close()
+            future.add_done_callback(functools.partial(outbox.answer, call_id))
+        outbox.close()
 
 
 def _hang_up(conn: Connection) -> None:
@@ -122,17 +122,55 @@ def _hang_up(conn: Connection) -> None:
             sock.close()
 
 
-def _answer(conn: Connection, send_lock: threading.Lock, call_id: int, future: Future[Any]) -> None:
-    """Send a settled call's outcome to the worker that made it."""
-    try:
-        message: tuple[int, bool, Any] = (call_id, True, future.result())
-    except CreditBankError as exc:
-        message = (call_id, False, exc)
-    except Exception as exc:  # a bug behind the op: the worker answers 503, not a hang
-        log.exception("a forwarded call failed")
-        message = (call_id, False, Unavailable(f"the sequencer failed: {exc}"))
-    with send_lock, contextlib.suppress(OSError, ValueError):  # the worker is gone
-        conn.send(message)
+Answer = tuple[int, bool, Any]  # (call id, settled with a value, the value or the error)
+
+
+class _Outbox:
+    """The answers for one worker, sent by a thread of their own: the sequencer, which
+    settles the calls, only queues each answer and goes on to its next batch, and the
+    answers of one batch go in one message."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._queued: list[Answer] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._sender = threading.Thread(target=self._send, name="creditbank-link", daemon=True)
+        self._sender.start()
+
+    def answer(self, call_id: int, future: Future[Any]) -> None:
+        """Queue a settled call's outcome (a future's done callback)."""
+        try:
+            answer: Answer = (call_id, True, future.result())
+        except CreditBankError as exc:
+            answer = (call_id, False, exc)
+        except Exception as exc:  # a bug behind the op: the worker answers 503, not a hang
+            log.exception("a forwarded call failed")
+            answer = (call_id, False, Unavailable(f"the sequencer failed: {exc}"))
+        with self._ready:
+            self._queued.append(answer)
+            self._ready.notify()
+
+    def close(self) -> None:
+        """Send what is queued, then close the connection."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        self._sender.join(timeout=10)
+        self._conn.close()
+
+    def _send(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queued and not self._closed:
+                    self._ready.wait()
+                answers, self._queued = self._queued, []
+            if not answers:
+                return  # closed, and nothing left to send
+            try:
+                self._conn.send(answers)
+            except (OSError, ValueError):
+                return  # the worker is gone: its calls died with it
 
 
 class SequencerLink:
@@ -181,16 +219,17 @@ class SequencerLink:
     def _read(self) -> None:
         while True:
             try:
-                call_id, ok, value = self._conn.recv()
+                answers: list[Answer] = self._conn.recv()
             except (EOFError, OSError):
                 break
-            future = self._pending.pop(call_id, None)
-            if future is None:
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+            for call_id, ok, value in answers:
+                future = self._pending.pop(call_id, None)
+                if future is None:
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
         with self._send_lock:
             self._broken = True
             pending, self._pending = self._pending, {}
