@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,8 @@ def create_app(bank: Bank, *, close_bank: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if bank.link is not None:  # the server's sequencer answers on this loop
+            bank.link.read_on(asyncio.get_running_loop())
         # witnesses are asked to cosign in the background, never on the append path
         cosigning = start_cosigning(bank.engine, bank.settings.keys_dir)
         rechecking = start_rechecking(bank.ledger, bank.settings.keys_dir)

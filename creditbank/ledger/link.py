@@ -18,6 +18,7 @@ their environment before any message is read.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import itertools
@@ -174,8 +175,9 @@ class _Outbox:
 
 
 class SequencerLink:
-    """A worker's connection to the server's sequencer: ``call`` sends, one thread reads
-    the answers and settles the callers' futures."""
+    """A worker's connection to the server's sequencer: ``call`` sends; the answers are
+    read by a thread of the link's own or, once ``read_on`` hands them to the server's
+    event loop, by the loop, and settle the callers' futures."""
 
     def __init__(self, address: str, authkey: bytes) -> None:
         try:
@@ -186,6 +188,8 @@ class SequencerLink:
         self._pending: dict[int, Future[Any]] = {}
         self._ids = itertools.count()
         self._broken = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread_stop = threading.Event()
         self._reader = threading.Thread(target=self._read, name="creditbank-link", daemon=True)
         self._reader.start()
 
@@ -209,29 +213,63 @@ class SequencerLink:
                 raise Unavailable(f"{GONE} ({exc})") from exc
         return future
 
+    def read_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read the answers on ``loop`` (the worker's, from its start-up, on that loop):
+        a request waiting for the sequencer then resumes without waiting for a reading
+        thread to get the GIL and hand the answer over."""
+        self._thread_stop.set()
+        self._reader.join()
+        if not self._broken:
+            self._loop = loop
+            loop.add_reader(self._conn.fileno(), self._readable)
+            # libuv (uvloop) makes a watched descriptor non-blocking; the link's reads
+            # and writes are whole messages, so it is made blocking again
+            os.set_blocking(self._conn.fileno(), True)
+
     def close(self) -> None:
         with self._send_lock:
             self._broken = True
             _hang_up(self._conn)
+        self._thread_stop.set()
         self._reader.join(timeout=10)
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError, ValueError, OSError):  # loop closed
+                self._loop.remove_reader(self._conn.fileno())
         self._conn.close()
 
     def _read(self) -> None:
-        while True:
+        while not self._thread_stop.is_set():
             try:
-                answers: list[Answer] = self._conn.recv()
+                if self._conn.poll(0.05):
+                    self._settle(self._conn.recv())
             except (EOFError, OSError):
-                break
-            for call_id, ok, value in answers:
-                future = self._pending.pop(call_id, None)
-                if future is None:
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+                self._gone()
+                return
+
+    def _readable(self) -> None:
+        try:
+            while self._conn.poll():
+                self._settle(self._conn.recv())
+        except (EOFError, OSError):
+            if self._loop is not None:
+                with contextlib.suppress(ValueError, OSError):
+                    self._loop.remove_reader(self._conn.fileno())
+            self._gone()
+
+    def _settle(self, answers: list[Answer]) -> None:
+        for call_id, ok, value in answers:
+            future = self._pending.pop(call_id, None)
+            if future is None:
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _gone(self) -> None:
+        """The host went away: what it had not answered is refused."""
         with self._send_lock:
             self._broken = True
             pending, self._pending = self._pending, {}
-        for future in pending.values():  # the host went away before answering
+        for future in pending.values():
             future.set_exception(Unavailable(GONE))

@@ -5,6 +5,7 @@ answers Unavailable at once and is not ready."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pickle
 import shutil
@@ -17,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+import uvloop
 
 from creditbank.access.service import open_account
 from creditbank.bank import Bank, open_bank
@@ -196,3 +198,33 @@ def test_every_domain_error_crosses_processes_whole(error: errors.CreditBankErro
     again = pickle.loads(pickle.dumps(error))  # noqa: S301  (our own bytes)
     assert type(again) is type(error)
     assert again.problem() == error.problem()
+
+
+def test_answers_read_on_the_servers_event_loop_under_load() -> None:
+    """A worker reads the answers on its uvloop loop (``read_on``); libuv makes a watched
+    descriptor non-blocking, which must not turn a full socket buffer into a lost host.
+    Large answers from many threads at once fill it."""
+    key = os.urandom(32)
+    big = "x" * 200_000
+    with socket_dir() as address:
+        host = SequencerHost(address, key, {"echo": _settled})
+        host.start()
+        link = SequencerLink(address, key)
+        try:
+
+            async def main() -> list[int]:
+                link.read_on(asyncio.get_running_loop())
+
+                def calls(n: int) -> int:
+                    return sum(len(link.call("echo", big).result(timeout=30)) for _ in range(n))
+
+                loop = asyncio.get_running_loop()
+                return await asyncio.gather(
+                    *(loop.run_in_executor(None, calls, 20) for _ in range(16))
+                )
+
+            assert uvloop.run(main()) == [20 * len(big)] * 16
+            assert link.running
+        finally:
+            link.close()
+            host.close()
