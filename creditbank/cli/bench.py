@@ -145,7 +145,10 @@ def bench_xapi(
     learners: Annotated[int, typer.Option(min=10, help="Learner accounts.")] = 2000,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=8, help="Server processes (one per core)."),
+    ] = 2,
     ralph: Annotated[
         str, typer.Option(help="Ralph LRS's `ralph` command, measured beside when found.")
     ] = "ralph",

@@ -206,7 +206,7 @@ def run_xapi_bench(
     database_url: str | None,
     root: Path,
     console: Console,
-    workers: int = 1,
+    workers: int = 2,
     ralph: str = "ralph",
 ) -> list[Figure]:
     engine_name = (
