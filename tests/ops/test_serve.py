@@ -3,6 +3,7 @@ figures of every worker process (prometheus-client's multi-process mode)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -17,9 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from creditbank.bank import init_bank
+from creditbank.bank import init_bank, open_bank
 from creditbank.settings import Settings
 from creditbank.tooling.bench.common import free_port
+from tests.factories import notice, register, token_for
 from tests.ops.test_health import value
 
 CREDITBANK = Path(sys.executable).with_name("creditbank")
@@ -223,3 +225,33 @@ def test_several_workers_on_a_port_taken_is_one_line_and_exit_1(
         "choose another --port"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_appends_through_the_server_are_in_its_metrics(
+    serving: tuple[str, Path, Settings, int],
+) -> None:
+    """With several workers the supervising process sequences: its batch figures are in
+    the workers' shared metrics like theirs."""
+    base, _, settings, _ = serving
+    bank = open_bank(settings)
+    try:
+        key = register(bank, "prov-m")
+        token = token_for(bank, "prov-m")
+    finally:
+        bank.close()
+    for _ in range(5):
+        s = notice("prov-m", key)
+        r = httpx.post(
+            f"{base}/v1/ledger/entries",
+            json={
+                "statement": dict(s.statement),
+                "key_id": s.key_id,
+                "signature": base64.b64encode(s.signature).decode(),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert r.status_code == 201, r.text
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    assert value(text, "creditbank_entries_total", kind="notice.published", origin="authored") == 5
+    assert value(text, "creditbank_batch_statements_count") >= 1
