@@ -191,7 +191,7 @@ def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(
         time.sleep(0.05)
     assert sum(served.values()) == 24
     assert len(served) == 2
-    assert min(served.values()) >= 4, served
+    assert min(served.values()) >= 2, served  # by chance 0 or 1 of 24: 1 in 300,000
 
 
 def test_several_workers_on_a_port_taken_is_one_line_and_exit_1(
