@@ -28,7 +28,7 @@ from creditbank.federation.config import load_config
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import store
 from creditbank.ledger.actors import AUTHORITY
-from creditbank.ledger.link import Op, SequencerHost, SequencerLink
+from creditbank.ledger.link import Op, SequencerHost, SequencerLink, settled
 from creditbank.ledger.publish import TilePublisher
 from creditbank.ledger.sequencer import Appended, Clock, Ledger, system_clock
 from creditbank.registry import default_handlers
@@ -87,6 +87,7 @@ class Bank:
         ops: dict[str, Op] = {
             "submit": self.ledger.queue_forwarded,
             "store": self.lrs.queue_forwarded,
+            "running": lambda: settled(self.ledger.running),
         }
         host = SequencerHost(address, authkey, ops)
         host.start()

@@ -40,6 +40,13 @@ Op = Callable[..., "Future[Any]"]
 GONE = "the server's sequencer process is not running"
 
 
+def settled(value: Any) -> Future[Any]:
+    """A future already holding ``value`` (an op answered at once)."""
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
 class SequencerHost:
     """Serves ``ops`` to the workers that connect to ``address``; one thread per worker
     reads its calls, and each call's answer is sent by whoever settles its future."""
@@ -195,7 +202,18 @@ class SequencerLink:
 
     @property
     def running(self) -> bool:
+        """Whether the host is connected (see ``host_running`` for its sequencer)."""
         return not self._broken
+
+    def host_running(self, timeout: float = 2.0) -> bool:
+        """Whether the host is connected and its sequencer takes appends (asked: one
+        round trip, for readiness probes)."""
+        if self._broken:
+            return False
+        try:
+            return bool(self.call("running").result(timeout=timeout))
+        except (CreditBankError, TimeoutError):
+            return False
 
     def call(self, name: str, *args: Any, into: Future[Any] | None = None) -> Future[Any]:
         """Run ``name`` on the host; its outcome arrives in ``into`` (or a new future).

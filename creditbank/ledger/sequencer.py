@@ -295,7 +295,7 @@ class Ledger:
         """Whether the sequencer takes appends (false once closed or if its thread died,
         or, forwarding, once the server's sequencer is gone)."""
         if self._link is not None:
-            return self._link.running
+            return self._link.host_running()
         return self._group.running
 
     def close(self) -> None:

@@ -146,6 +146,16 @@ def test_a_worker_whose_host_is_gone_is_unavailable_and_not_ready(bank: Bank) ->
             worker.close()
 
 
+def test_a_worker_is_not_ready_when_the_hosts_sequencer_has_stopped(bank: Bank) -> None:
+    key = register(bank, "prov-a")
+    with worker_of(bank) as worker:
+        assert worker.ledger.running
+        bank.ledger.close()  # the host still answers; its sequencer takes nothing
+        assert not worker.ledger.running
+        with pytest.raises(Unavailable):
+            worker.ledger.append(notice("prov-a", key))
+
+
 def test_calls_pending_when_the_host_goes_are_answered_unavailable() -> None:
     never: Future[Any] = Future()
     key = os.urandom(32)
