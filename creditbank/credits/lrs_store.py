@@ -203,33 +203,24 @@ def mappings(
 ) -> Mappings:
     """The provider's links for the agent identifiers and activity IRIs of a request
     (read as ``by_ids`` reads, straight from the driver)."""
-    agent_keys = [(a,) for a in sorted(set(agents))]
-    activity_keys = [(a,) for a in _activity_keys(activities)]
-    learners: dict[str, str] = {}
-    courses: dict[str, str] = {}
-    if agent_keys:
-        for agent, learner in ledger_store.rows_matching(
-            conn,
-            "lrs_learners",
-            "learner",
-            [("agent", "text")],
-            agent_keys,
-            "provider = ?",
-            [provider],
-        ):
-            learners[agent] = learner
-    if activity_keys:
-        for activity, course in ledger_store.rows_matching(
-            conn,
-            "lrs_courses",
-            "course_id",
-            [("activity_id", "text")],
-            activity_keys,
-            "provider = ?",
-            [provider],
-        ):
-            courses[activity] = course
-    return Mappings(learners, courses)
+    return Mappings(
+        _linked(conn, "lrs_learners", "learner", "agent", sorted(set(agents)), provider),
+        _linked(
+            conn, "lrs_courses", "course_id", "activity_id", _activity_keys(activities), provider
+        ),
+    )
+
+
+def _linked(
+    conn: Connection, table: str, value: str, key: str, keys: Sequence[str], provider: str
+) -> dict[str, str]:
+    """``key`` -> ``value`` of the provider's links in ``table`` for ``keys``."""
+    if not keys:
+        return {}
+    rows = ledger_store.rows_matching(
+        conn, table, value, [(key, "text")], [(k,) for k in keys], "provider = ?", [provider]
+    )
+    return {str(k): str(v) for k, v in rows}
 
 
 def link(conn: Connection, table: str, provider: str, key: str, value: str, linked_at: str) -> None:

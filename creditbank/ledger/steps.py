@@ -32,10 +32,7 @@ def run_blocking(steps: Steps[T], timeout: float = TIMEOUT) -> T:
         future = next(steps)
         while True:
             concurrent.futures.wait([future], timeout=timeout)
-            if not future.done():
-                steps.close()
-                raise Unavailable("the sequencer did not answer in time")
-            future = steps.send(None)
+            future = _resume(steps, future)
     except StopIteration as finished:
         result: T = finished.value
         return result
@@ -48,13 +45,19 @@ async def run_awaiting(steps: Steps[T], timeout: float = TIMEOUT) -> T:
         while True:
             if not future.done():
                 await _settled(future, timeout)
-            if not future.done():
-                steps.close()
-                raise Unavailable("the sequencer did not answer in time")
-            future = steps.send(None)
+            future = _resume(steps, future)
     except StopIteration as finished:
         result: T = finished.value
         return result
+
+
+def _resume(steps: Steps[Any], future: Future[Any]) -> Future[Any]:
+    """The steps' next future once ``future`` is settled (StopIteration when they are
+    done); Unavailable, the steps closed, when it is not settled in time."""
+    if not future.done():
+        steps.close()
+        raise Unavailable("the sequencer did not answer in time")
+    return steps.send(None)
 
 
 async def _settled(future: Future[Any], timeout: float) -> None:
