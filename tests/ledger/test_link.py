@@ -55,15 +55,16 @@ def socket_dir() -> Iterator[str]:
 
 
 @contextmanager
-def worker_of(bank: Bank) -> Iterator[Bank]:
-    """A second bank on the same database forwarding to ``bank``, which hosts."""
+def worker_of(bank: Bank) -> Iterator[tuple[Bank, SequencerHost]]:
+    """A second bank on the same database forwarding to ``bank``, which hosts (the
+    host's side is closed at the end, if the test has not closed it)."""
     key = os.urandom(32)
     with socket_dir() as address:
         host = bank.host_sequencer(address, key)
         worker = open_bank(bank.settings, clock=bank.ledger.clock)
         try:
             worker.forward_appends(address, key)
-            yield worker
+            yield worker, host
         finally:
             worker.close()
             host.close()
@@ -73,7 +74,7 @@ def test_a_workers_appends_are_sequenced_by_the_host(bank: Bank) -> None:
     key = register(bank, "prov-a")
     hosted, local = Batches(), Batches()
     bank.ledger.observer = hosted
-    with worker_of(bank) as worker:
+    with worker_of(bank) as (worker, _):
         worker.ledger.observer = local
         first = worker.ledger.append(notice("prov-a", key))
         futures = [worker.ledger.submit(notice("prov-a", key)) for _ in range(30)]
@@ -93,7 +94,7 @@ def test_a_workers_appends_are_sequenced_by_the_host(bank: Bank) -> None:
 def test_refusals_come_back_with_their_class_field_and_details(bank: Bank) -> None:
     key = register(bank, "prov-a")
     person = make_person()
-    with worker_of(bank) as worker:
+    with worker_of(bank) as (worker, _):
         forged = replace(notice("prov-a", key), signature=bytes(64))
         with pytest.raises(BadSignature) as bad:
             worker.ledger.append(forged)
@@ -113,7 +114,7 @@ def test_an_lms_statements_go_through_the_host(world: World) -> None:  # noqa: F
     enable_xapi(bank, world.key)
     learner = world.learner()
     played = {**completed(learner), "verb": {"id": "https://w3id.org/xapi/video/verbs/played"}}
-    with worker_of(bank) as worker:
+    with worker_of(bank) as (worker, _):
         ids = lrs.store_statements(worker, "prov-a", [completed(learner), played], "1.0.3")
         outcomes = lrs.outcomes(worker, "prov-a", ids)
     assert [o["outcome"] for o in outcomes] == ["credited", "none"]
@@ -127,28 +128,21 @@ def test_an_lms_statements_go_through_the_host(world: World) -> None:  # noqa: F
 
 def test_a_worker_whose_host_is_gone_is_unavailable_and_not_ready(bank: Bank) -> None:
     key = register(bank, "prov-a")
-    address_key = os.urandom(32)
-    with socket_dir() as address:
-        host = bank.host_sequencer(address, address_key)
-        worker = open_bank(bank.settings, clock=bank.ledger.clock)
-        try:
-            worker.forward_appends(address, address_key)
-            assert worker.ledger.running
+    with worker_of(bank) as (worker, host):
+        assert worker.ledger.running
+        worker.ledger.append(notice("prov-a", key))
+        host.close()
+        deadline = time.monotonic() + 30  # the worker learns of it as its socket closes
+        while worker.ledger.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not worker.ledger.running
+        with pytest.raises(Unavailable):
             worker.ledger.append(notice("prov-a", key))
-            host.close()
-            deadline = time.monotonic() + 30  # the worker learns of it as its socket closes
-            while worker.ledger.running and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert not worker.ledger.running
-            with pytest.raises(Unavailable):
-                worker.ledger.append(notice("prov-a", key))
-        finally:
-            worker.close()
 
 
 def test_a_worker_is_not_ready_when_the_hosts_sequencer_has_stopped(bank: Bank) -> None:
     key = register(bank, "prov-a")
-    with worker_of(bank) as worker:
+    with worker_of(bank) as (worker, _):
         assert worker.ledger.running
         bank.ledger.close()  # the host still answers; its sequencer takes nothing
         assert not worker.ledger.running

@@ -27,6 +27,22 @@ from tests.ops.test_health import value
 CREDITBANK = Path(sys.executable).with_name("creditbank")
 
 
+def _command(settings: Settings, port: int, workers: int) -> list[str]:
+    """`creditbank serve` on the settings' data dir and database."""
+    return [
+        str(CREDITBANK),
+        "serve",
+        "--data-dir",
+        str(settings.data_dir),
+        "--database-url",
+        settings.resolved_database_url,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+
+
 def _serve(settings: Settings, log: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     """Start `creditbank serve --workers N` (JSON logs) and wait until it is ready; a port
     taken meanwhile by another process (free_port's race) is retried on a new one."""
@@ -36,18 +52,7 @@ def _serve(settings: Settings, log: Path, workers: int) -> tuple[subprocess.Pope
         port = free_port()
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [
-                    str(CREDITBANK),
-                    "serve",
-                    "--data-dir",
-                    str(settings.data_dir),
-                    "--database-url",
-                    settings.resolved_database_url,
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                ],
+                _command(settings, port, workers),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -201,18 +206,7 @@ def test_several_workers_on_a_port_taken_is_one_line_and_exit_1(
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [
-                str(CREDITBANK),
-                "serve",
-                "--data-dir",
-                str(settings.data_dir),
-                "--database-url",
-                settings.resolved_database_url,
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-            ],
+            _command(settings, port, 2),
             capture_output=True,
             text=True,
             timeout=120,
