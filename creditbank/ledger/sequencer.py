@@ -49,6 +49,7 @@ from creditbank.core.errors import (
     Unavailable,
 )
 from creditbank.core.keys import KeyPair
+from creditbank.core.tlog.merkle import NodeId
 from creditbank.db import tables
 from creditbank.db.engine import WRITE
 from creditbank.ledger import store
@@ -152,6 +153,8 @@ class Ledger:
         self._write_lock = threading.Lock()
         # the caches of the last committed batch (used under the write lock only)
         self._carried: Carried | None = None
+        # and the tree's frontier after it: (size, range_nodes(0, size) hashes)
+        self._frontier: tuple[int, dict[NodeId, bytes]] | None = None
         # The workers only verify: the log key never leaves this process.
         self.signatures = SignaturePool() if parallel_verify else None
         self.observer: LedgerObserver = NoObserver()  # the shell's metrics, when served
@@ -402,6 +405,8 @@ class Ledger:
                     self._attach_receipts(conn, items, grown)
                 # committed: the next batch may start from its caches
                 self._carried = ctx.carried(ctx.next_index)
+                if grown is not None:
+                    self._frontier = (grown.size, grown.frontier)
             except _RollBack:
                 for item in items:
                     if item.error is None:
@@ -433,6 +438,8 @@ class Ledger:
         carried, self._carried = self._carried, None  # a batch that fails carries nothing
         if carried is not None and carried.size == state.size:
             ctx.start_from(carried)  # nobody else wrote since our last batch committed
+        known, self._frontier = self._frontier, None
+        frontier = known[1] if known is not None and known[0] == state.size else None
         seen = store.logged_statements(conn, [(i.signed.actor, i.signed.idem_key) for i in items])
         self._prepare(ctx, items)
         rows: list[Row] = []
@@ -475,7 +482,8 @@ class Ledger:
             item.derived = log_decisions(ctx, rows, derived, self._handler)
         if not rows:
             return None, ctx
-        return grow(conn, state.size, rows, ctx.integrated_at, self.origin, self.log_key), ctx
+        grown = grow(conn, state.size, rows, ctx.integrated_at, self.origin, self.log_key, frontier)
+        return grown, ctx
 
     def _prepare(self, ctx: BatchContext, items: list[_Item]) -> None:
         """Let handlers read what a whole batch will need in one go (optional hook)."""

@@ -7,8 +7,8 @@ the Merkle tree, checkpoints and ``log_state`` are written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
@@ -41,6 +41,8 @@ class Grown:
     note: str
     nodes: dict[merkle.NodeId, bytes]
     kinds: tuple[str, ...] = ()  # of the entries the batch added (for the metrics)
+    frontier: dict[merkle.NodeId, bytes] = field(default_factory=dict)
+    """The new tree's ``range_nodes(0, size)``: where the next batch starts."""
 
 
 _INSERT_CHECKPOINT = "INSERT INTO checkpoints (size, root_hash, note) VALUES (?, ?, ?)"
@@ -54,9 +56,13 @@ def grow(
     integrated_at: str,
     origin: str,
     log_key: KeyPair,
+    frontier: Mapping[merkle.NodeId, bytes] | None = None,
 ) -> Grown:
-    """Append ``rows`` to a tree of ``size`` leaves and sign the new checkpoint."""
-    frontier = store.lookup_nodes(conn, merkle.range_nodes(0, size))
+    """Append ``rows`` to a tree of ``size`` leaves and sign the new checkpoint.
+    ``frontier``: that tree's ``range_nodes(0, size)`` when the caller knows them (the
+    sequencer keeps its last batch's), else they are read."""
+    if frontier is None:
+        frontier = store.lookup_nodes(conn, merkle.range_nodes(0, size))
     created, new_frontier = merkle.append_leaves(size, frontier, [r.leaf_hash for r in rows])
     new_size = size + len(rows)
     root = merkle.hash_range(list(new_frontier.values()))
@@ -73,7 +79,7 @@ def grow(
     store.write(conn, _MOVE_STATE, (new_size, root, integrated_at))
     nodes = dict(frontier)
     nodes.update(created)
-    return Grown(new_size, note, nodes, tuple(r.kind for r in rows))
+    return Grown(new_size, note, nodes, tuple(r.kind for r in rows), new_frontier)
 
 
 def receipts(conn: Connection, grown: Grown, entries: Sequence[tuple[int, bytes]]) -> list[str]:

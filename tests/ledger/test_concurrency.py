@@ -521,3 +521,42 @@ def test_proof_roots_ignore_row_order(bank: Bank) -> None:
         assert reads.inclusion(bank.engine, 0, size)["root_hash"] == root, size
         consistency = reads.consistency(bank.engine, 1, size)
         assert consistency["second_root_hash"] == root, size
+
+
+# --- (d) the tree's frontier, carried from batch to batch ------------------------------
+
+
+def test_a_sequencer_starts_from_its_own_frontier_and_reads_it_after_another_writer(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sequencer grows the tree from the frontier its last batch left, but only while
+    the log is still at that size: after another writer's batch it reads the frontier
+    again, and the checkpoints stay consistent whoever wrote."""
+    from creditbank.ledger import sequencer
+
+    keys = register_actors(bank)
+    start = log_size(bank.engine)
+    given: list[bool] = []
+    grow = sequencer.grow
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        given.append(args[-1] is not None)
+        return grow(*args, **kwargs)
+
+    monkeypatch.setattr(sequencer, "grow", spy)
+    other = open_bank(bank.settings)
+    acks: list[Ack] = []
+    try:
+        for n, (writer, name) in enumerate(
+            [(bank, "a"), (bank, "a"), (other, "b"), (bank, "a"), (bank, "a")]
+        ):
+            signed = notice("prov-0", keys["prov-0"], sid=f"{name}-{n}", text=f"#{n}")
+            acks.append(Ack.of(signed, writer.ledger.append(signed)))
+    finally:
+        other.close()
+    # "a" wrote last before (registering the actors): it starts from its own frontier,
+    # but not right after "b" wrote; "b"'s first batch reads it
+    assert given == [True, True, False, False, True]
+    assert_log_sound(
+        bank.engine, bank.verifier_key, bank.settings.origin, acks, appended_from=start
+    )
