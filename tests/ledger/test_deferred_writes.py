@@ -124,3 +124,19 @@ def test_an_amended_write_is_sent_with_its_new_value(bank: Bank) -> None:
         rows = store.query(conn, "SELECT kind FROM learner_entries WHERE idx = ?", (900_001,))
         assert rows == [("c.d",)]
         conn.rollback()
+
+
+def test_a_bulk_insert_sends_what_is_held_first_and_fails_as_dbapierror(bank: Bank) -> None:
+    """``insert_nodes`` goes to the driver after the held writes (a later read sees
+    both), and a row the database refuses raises DBAPIError like any statement."""
+    node = (40, 900_001, b"\x01" * 32)
+    with bank.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        with store.deferred_writes(conn):
+            store.write(conn, INSERT, ("CB0000000001", 900_001, "a.b"))
+            store.insert_nodes(conn, [node])
+            held = store.query(conn, "SELECT kind FROM learner_entries WHERE idx = ?", (900_001,))
+            assert held == [("a.b",)]
+            assert store.read_nodes(conn, [(40, 900_001)]) == {(40, 900_001): node[2]}
+            with pytest.raises(DBAPIError):
+                store.insert_nodes(conn, [node])  # same primary key
+        conn.rollback()
