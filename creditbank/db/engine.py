@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import stat
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 WRITE = {"creditbank_write": True}
@@ -85,7 +87,12 @@ def _configure_sqlite(engine: Engine, *, durable: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("creditbank_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get("creditbank_write") else "BEGIN"
+        # on the driver: SQLAlchemy's execution path cost more than the BEGIN itself, and
+        # every transaction (each request's reads, each batch) begins here
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        try:
+            dbapi.execute(sql)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
