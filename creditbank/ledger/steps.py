@@ -63,14 +63,31 @@ def _resume(steps: Steps[Any], future: Future[Any]) -> Future[Any]:
 async def _settled(future: Future[Any], timeout: float) -> None:
     """Wait until ``future`` is settled (or ``timeout``). Not ``asyncio.wrap_future``: its
     asyncio copy of a refusal would be logged as never retrieved, and cancelling the
-    waiting request would cancel the sequencer's future."""
+    waiting request would cancel the sequencer's future. A future settled on this loop
+    (the server's sequencer answers on it, see ``SequencerLink.read_on``) wakes the
+    request at once, without a hand-off through the loop's wake-up pipe."""
     loop = asyncio.get_running_loop()
-    settled = asyncio.Event()
+    waiter: asyncio.Future[None] = loop.create_future()
 
     def wake(_: Future[Any]) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-            loop.call_soon_threadsafe(settled.set)
+        try:
+            here = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            here = False
+        if here:
+            _release(waiter)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(_release, waiter)
 
     future.add_done_callback(wake)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(settled.wait(), timeout)
+    expiry = loop.call_later(timeout, _release, waiter)
+    try:
+        await waiter
+    finally:
+        expiry.cancel()
+
+
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

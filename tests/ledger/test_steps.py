@@ -69,3 +69,39 @@ def test_a_future_not_settled_in_time_is_unavailable() -> None:
         run_blocking(_never(), timeout=0.05)
     with pytest.raises(Unavailable, match="did not answer in time"):
         asyncio.run(run_awaiting(_never(), timeout=0.05))
+
+
+def test_a_future_settled_on_the_loop_itself_wakes_the_steps() -> None:
+    """The server's sequencer answers on the worker's loop: settled there, the waiting
+    steps go on (no thread is involved at all)."""
+
+    async def main() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        answer: Future[Any] = Future()
+
+        def steps() -> Steps[list[Any]]:
+            yield answer
+            return [answer.result()]
+
+        loop.call_later(0.01, answer.set_result, 7)
+        return await run_awaiting(steps(), timeout=5)
+
+    assert asyncio.run(main()) == [7]
+
+
+def test_a_cancelled_request_leaves_the_sequencers_future_alone() -> None:
+    pending: Future[Any] = Future()
+
+    def steps() -> Steps[None]:
+        yield pending
+
+    async def main() -> None:
+        task = asyncio.ensure_future(run_awaiting(steps(), timeout=5))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert not pending.cancelled()
+    pending.set_result(1)  # the sequencer still settles it, and nothing is woken
