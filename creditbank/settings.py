@@ -46,14 +46,6 @@ class Settings(BaseSettings):
     )
     batch_max_entries: int = Field(default=1024, ge=1, le=65536)
     batch_max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
-    worker_nice: int = Field(
-        default=10,
-        ge=0,
-        le=19,
-        description="With several workers, how much lower (nice) they run than the "
-        "process that sequences every append: the one writer gets a core as soon as it "
-        "needs one. 0: the same priority (ADR 0023).",
-    )
     parallel_verify: bool = Field(
         default=True,
         description="Verify the signatures of large batches on a second core (bulk appends).",

@@ -112,6 +112,4 @@ def app_from_env() -> FastAPI:
     address = os.environ.get(SEQUENCER_ENV)
     if address:  # one of several workers: appends go to the server's sequencer
         bank.forward_appends(address, bytes.fromhex(os.environ[SEQUENCER_KEY_ENV]))
-        # below the sequencer's process: every request waits for its one writer
-        os.nice(settings.worker_nice)
     return create_app(bank, close_bank=True)

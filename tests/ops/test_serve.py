@@ -199,34 +199,6 @@ def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(
     assert min(served.values()) >= 2, served  # by chance 0 or 1 of 24: 1 in 300,000
 
 
-def test_workers_run_below_the_process_that_sequences(
-    serving: tuple[str, Path, Settings, int],
-) -> None:
-    """With several workers, each runs ``worker_nice`` below the supervising process,
-    which sequences every append; one worker sequences itself and keeps its priority."""
-    base, log, settings, workers = serving
-    for _ in range(12):  # a new connection each: both workers take some
-        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
-    deadline = time.monotonic() + 30
-    while True:
-        pids = {
-            line["pid"]
-            for line in map(json.loads, log.read_text().splitlines())
-            if line.get("route") == "/healthz"
-        }
-        if len(pids) == workers or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    start = json.loads(log.read_text().splitlines()[0])
-    supervisor = os.getpriority(os.PRIO_PROCESS, start["pid"])
-    assert supervisor == os.getpriority(os.PRIO_PROCESS, 0)  # as this test started it
-    assert settings.worker_nice == 10
-    lowered = min(19, supervisor + settings.worker_nice) if workers > 1 else supervisor
-    assert {pid: os.getpriority(os.PRIO_PROCESS, pid) for pid in pids} == dict.fromkeys(
-        pids, lowered
-    )
-
-
 def test_several_workers_on_a_port_taken_is_one_line_and_exit_1(
     settings: Settings, tmp_path: Path
 ) -> None:
