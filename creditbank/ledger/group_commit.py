@@ -1,11 +1,6 @@
 """Group commit, in the manner of Tessera: concurrent appends queue up and one background
-thread closes a batch at ``max_entries`` items or ``max_wait`` seconds after its first
-arrived, so a batch pays one transaction, one fsync and one checkpoint signature.
-
-The window counts from the first item's arrival, not from when the thread takes it up:
-under load the next batch's items queue while the batch before it commits, and when
-they have already waited ``max_wait`` the batch closes at once with what is queued,
-instead of making them wait a second window."""
+thread closes a batch at ``max_entries`` items or ``max_wait`` seconds after its first,
+so a batch pays one transaction, one fsync and one checkpoint signature."""
 
 from __future__ import annotations
 
@@ -32,15 +27,13 @@ class GroupCommit(Generic[T]):
         *,
         max_entries: int,
         max_wait: float,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._commit = commit
         self._settle = settle
         self._refuse = refuse
         self.max_entries = max_entries
         self.max_wait = max_wait
-        self._clock = clock
-        self._queue: queue.Queue[tuple[float, T] | None] = queue.Queue()
+        self._queue: queue.Queue[T | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
@@ -55,7 +48,7 @@ class GroupCommit(Generic[T]):
                     target=self._run, name="creditbank-sequencer", daemon=True
                 )
                 self._thread.start()
-        self._queue.put((self._clock(), item))
+        self._queue.put(item)
 
     @property
     def running(self) -> bool:
@@ -81,11 +74,10 @@ class GroupCommit(Generic[T]):
             if first is None:
                 self._refuse_queued()
                 return
-            arrived, item = first
-            batch = [item]
-            deadline = arrived + self.max_wait
+            batch = [first]
+            deadline = time.monotonic() + self.max_wait
             while len(batch) < self.max_entries:
-                remaining = deadline - self._clock()
+                remaining = deadline - time.monotonic()
                 try:
                     nxt = (
                         self._queue.get(timeout=remaining)
@@ -97,7 +89,7 @@ class GroupCommit(Generic[T]):
                 if nxt is None:
                     self._queue.put(None)
                     break
-                batch.append(nxt[1])
+                batch.append(nxt)
             self._commit(batch)
             for item in batch:
                 self._settle(item)
@@ -111,4 +103,4 @@ class GroupCommit(Generic[T]):
             except queue.Empty:
                 return
             if item is not None:
-                self._refuse(item[1], Unavailable("the ledger is shutting down"))
+                self._refuse(item, Unavailable("the ledger is shutting down"))
