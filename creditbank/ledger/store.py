@@ -392,14 +392,14 @@ def flush_writes(conn: Connection) -> None:
     runs = _runs(held.writes)
     held.writes = []
     held.rows.clear()
+    if conn.dialect.paramstyle == "qmark":
+        _executemany(conn, runs)
+        return
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     driver_error = conn.dialect.loaded_dbapi.Error
     sql = ""
     try:
-        if conn.dialect.paramstyle == "qmark":
-            _executemany(dbapi, runs)
-            return
         start = 0
         while start < len(runs):
             sql, rows = runs[start]
@@ -436,11 +436,19 @@ def _copy(dbapi: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
             copy.write_row(row)
 
 
-def _executemany(dbapi: Any, runs: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+def _executemany(conn: Connection, runs: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+    """``runs`` on SQLite's driver cursor; a driver error as DBAPIError naming its
+    statement, as from any other statement."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    driver_error = conn.dialect.loaded_dbapi.Error
     cursor = dbapi.cursor()
+    sql = ""
     try:
         for sql, rows in runs:
             cursor.executemany(sql, rows)
+    except driver_error as exc:
+        raise DBAPIError.instance(sql, None, exc, driver_error) from exc
     finally:
         cursor.close()
 
@@ -451,12 +459,7 @@ def _raw_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> No
     if conn.dialect.paramstyle == "qmark":
         # on the driver's cursor, as ``write`` and ``query`` are (after what is held)
         flush_writes(conn)
-        dbapi = conn.connection.dbapi_connection
-        driver_error = conn.dialect.loaded_dbapi.Error
-        try:
-            _executemany(dbapi, [(sql, rows)])
-        except driver_error as exc:
-            raise DBAPIError.instance(sql, None, exc, driver_error) from exc
+        _executemany(conn, [(sql, rows)])
         return
     if not _copyable(sql, rows):
         conn.exec_driver_sql(sql.replace("?", "%s"), list(rows))

@@ -39,8 +39,9 @@ def test_a_held_write_that_fails_raises_dbapierror(bank: Bank) -> None:
         with store.deferred_writes(conn):
             store.write(conn, INSERT, ("CB0000000001", 900_001, "a.b"))
             store.write(conn, INSERT, ("CB0000000001", 900_001, "a.b"))  # same primary key
-            with pytest.raises(DBAPIError):
+            with pytest.raises(DBAPIError) as refused:
                 store.flush_writes(conn)
+            assert refused.value.statement == INSERT  # the failing statement is named
         conn.rollback()
 
 
@@ -137,6 +138,7 @@ def test_a_bulk_insert_sends_what_is_held_first_and_fails_as_dbapierror(bank: Ba
             held = store.query(conn, "SELECT kind FROM learner_entries WHERE idx = ?", (900_001,))
             assert held == [("a.b",)]
             assert store.read_nodes(conn, [(40, 900_001)]) == {(40, 900_001): node[2]}
-            with pytest.raises(DBAPIError):
+            with pytest.raises(DBAPIError) as refused:
                 store.insert_nodes(conn, [node])  # same primary key
+            assert "tree_nodes" in str(refused.value.statement)
         conn.rollback()
