@@ -8,7 +8,7 @@ the Merkle tree, checkpoints and ``log_state`` are written.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
@@ -40,9 +40,9 @@ class Grown:
     size: int
     note: str
     nodes: dict[merkle.NodeId, bytes]
-    kinds: tuple[str, ...] = ()  # of the entries the batch added (for the metrics)
-    frontier: dict[merkle.NodeId, bytes] = field(default_factory=dict)
+    frontier: dict[merkle.NodeId, bytes]
     """The new tree's ``range_nodes(0, size)``: where the next batch starts."""
+    kinds: tuple[str, ...] = ()  # of the entries the batch added (for the metrics)
 
 
 _INSERT_CHECKPOINT = "INSERT INTO checkpoints (size, root_hash, note) VALUES (?, ?, ?)"
@@ -79,7 +79,7 @@ def grow(
     store.write(conn, _MOVE_STATE, (new_size, root, integrated_at))
     nodes = dict(frontier)
     nodes.update(created)
-    return Grown(new_size, note, nodes, tuple(r.kind for r in rows), new_frontier)
+    return Grown(new_size, note, nodes, new_frontier, tuple(r.kind for r in rows))
 
 
 def receipts(conn: Connection, grown: Grown, entries: Sequence[tuple[int, bytes]]) -> list[str]:
