@@ -265,9 +265,11 @@ class SequencerLink:
                 return
 
     def _readable(self) -> None:
+        """One message per wake-up: the loop watches the descriptor level-triggered, so
+        a message still queued wakes it again, where asking the connection first would
+        cost a selector and a poll call per message."""
         try:
-            while self._conn.poll():
-                self._settle(self._conn.recv())
+            self._settle(self._conn.recv())
         except (EOFError, OSError):
             if self._loop is not None:
                 with contextlib.suppress(ValueError, OSError):

@@ -232,3 +232,31 @@ def test_answers_read_on_the_servers_event_loop_under_load() -> None:
         finally:
             link.close()
             host.close()
+
+
+def test_answers_queued_while_the_loop_was_busy_all_arrive() -> None:
+    """The loop reads one answer per wake-up; answers that queued up while it was busy
+    (one message each) wake it again until all are read."""
+    key = os.urandom(32)
+    with socket_dir() as address:
+        host = SequencerHost(address, key, {"echo": _settled})
+        host.start()
+        link = SequencerLink(address, key)
+        try:
+
+            async def main() -> list[int]:
+                link.read_on(asyncio.get_running_loop())
+                futures = []
+                for i in range(6):
+                    futures.append(link.call("echo", i))
+                    time.sleep(0.05)  # the loop is busy: each answer waits, in a message of its own
+                return list(
+                    await asyncio.wait_for(
+                        asyncio.gather(*(asyncio.wrap_future(f) for f in futures)), timeout=10
+                    )
+                )
+
+            assert uvloop.run(main()) == [0, 1, 2, 3, 4, 5]
+        finally:
+            link.close()
+            host.close()
