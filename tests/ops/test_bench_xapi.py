@@ -35,6 +35,7 @@ def test_a_small_lrs_run_reports_every_figure_and_logs_every_completion(
         )
     rates = {f.name: f.value for f in figures}
     for name in (
+        "signed completion route, 8 clients (baseline)",
         "signed completion route, 32 clients (baseline)",
         "xAPI, 1 statement/request, 8 clients",
         "xAPI, 1 statement/request, 32 clients",
@@ -50,5 +51,15 @@ def test_a_small_lrs_run_reports_every_figure_and_logs_every_completion(
             ).scalar_one()
     finally:
         bank.close()
-    # the baseline's 100 and the xAPI runs' 100 + 100 + 200 completions, each logged once
-    assert completions == 500
+    # the baselines' 100 + 100 and the xAPI runs' 100 + 100 + 200 completions, each
+    # logged once
+    assert completions == 600
+    notes = {f.name: f.note for f in figures}
+    for clients in (8, 32):
+        ratio = (
+            rates[f"xAPI, 1 statement/request, {clients} clients"]
+            / rates[f"signed completion route, {clients} clients (baseline)"]
+        )
+        assert notes[f"xAPI, 1 statement/request, {clients} clients"].endswith(
+            f"{ratio:.2f}x the signed route"
+        )

@@ -3,8 +3,9 @@
 Figures: completion statements posted one per request (how an LMS forwards by default)
 from 8 and from 32 concurrent clients, and in batches of 100; each statement is validated,
 stored, and logged as a signed completion with its receipt. Baselines in the same run: the
-generic signed append route (``POST /v1/ledger/entries``) at 32 clients, and Ralph LRS
-with its filesystem backend when a ``ralph`` command is installed.
+signed completion route (``POST /v1/completions``) at the same 8 and 32 clients, each
+xAPI figure given as a ratio to it, and Ralph LRS with its filesystem backend when a
+``ralph`` command is installed.
 """
 
 from __future__ import annotations
@@ -263,26 +264,29 @@ def run_xapi_bench(
             when = format_time(now - timedelta(days=1))
             offset = 0
             with server(settings, workers) as base:
-                # the baseline: the same completions, signed by the provider, one per
-                # request on the signed completion route
-                bodies = [
-                    json.dumps(_signed_completion(s, key)).encode()
-                    for s in _statements(accounts, statements, offset, when)
-                ]
-                offset += statements
-                result = post_load(base, "/v1/completions", bodies, 32, token)
-                if result.first_error or any(s != 201 for s in result.statuses):
-                    raise RuntimeError(f"completion posts failed, first: {result.first_error}")
-                figures.append(
-                    Figure(
-                        "signed completion route, 32 clients (baseline)",
-                        statements / result.seconds,
-                        "completions/s",
-                        "",
-                        f"p50 {median(result.latencies) * 1000:.0f} ms, "
-                        f"p99 {percentile(result.latencies, 99) * 1000:.0f} ms",
+                # the baselines: the same completions, signed by the provider, one per
+                # request on the signed completion route (the bank's own append path)
+                signed_rates: dict[int, float] = {}
+                for clients in (8, 32):
+                    bodies = [
+                        json.dumps(_signed_completion(s, key)).encode()
+                        for s in _statements(accounts, statements, offset, when)
+                    ]
+                    offset += statements
+                    result = post_load(base, "/v1/completions", bodies, clients, token)
+                    if result.first_error or any(s != 201 for s in result.statuses):
+                        raise RuntimeError(f"completion posts failed, first: {result.first_error}")
+                    signed_rates[clients] = statements / result.seconds
+                    figures.append(
+                        Figure(
+                            f"signed completion route, {clients} clients (baseline)",
+                            signed_rates[clients],
+                            "completions/s",
+                            "",
+                            f"p50 {median(result.latencies) * 1000:.0f} ms, "
+                            f"p99 {percentile(result.latencies, 99) * 1000:.0f} ms",
+                        )
                     )
-                )
                 for clients, target in ((8, ">= 1,000"), (32, ">= 1,000; p99 <= 250 ms")):
                     bodies = [
                         json.dumps(s).encode()
@@ -296,7 +300,8 @@ def run_xapi_bench(
                             rate,
                             "statements/s",
                             target,
-                            f"p50 {p50:.0f} ms, p99 {p99:.0f} ms",
+                            f"p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
+                            f"{rate / signed_rates[clients]:.2f}x the signed route",
                         )
                     )
                 played = [
