@@ -265,11 +265,9 @@ class SequencerLink:
                 return
 
     def _readable(self) -> None:
-        """One message per wake-up: the loop watches the descriptor level-triggered, so
-        a message still queued wakes it again, where asking the connection first would
-        cost a selector and a poll call per message."""
         try:
-            self._settle(self._conn.recv())
+            while self._conn.poll():
+                self._settle(self._conn.recv())
         except (EOFError, OSError):
             if self._loop is not None:
                 with contextlib.suppress(ValueError, OSError):
