@@ -204,59 +204,56 @@ def test_every_domain_error_crosses_processes_whole(error: errors.CreditBankErro
     assert again.problem() == error.problem()
 
 
+@contextmanager
+def _echo_link() -> Iterator[SequencerLink]:
+    """A host whose one op answers its argument, and a worker's link to it."""
+    key = os.urandom(32)
+    with socket_dir() as address:
+        host = SequencerHost(address, key, {"echo": _settled})
+        host.start()
+        link = SequencerLink(address, key)
+        try:
+            yield link
+        finally:
+            link.close()
+            host.close()
+
+
 def test_answers_read_on_the_servers_event_loop_under_load() -> None:
     """A worker reads the answers on its uvloop loop (``read_on``); libuv makes a watched
     descriptor non-blocking, which must not turn a full socket buffer into a lost host.
     Large answers from many threads at once fill it."""
-    key = os.urandom(32)
     big = "x" * 200_000
-    with socket_dir() as address:
-        host = SequencerHost(address, key, {"echo": _settled})
-        host.start()
-        link = SequencerLink(address, key)
-        try:
+    with _echo_link() as link:
 
-            async def main() -> list[int]:
-                link.read_on(asyncio.get_running_loop())
+        async def main() -> list[int]:
+            link.read_on(asyncio.get_running_loop())
 
-                def calls(n: int) -> int:
-                    return sum(len(link.call("echo", big).result(timeout=30)) for _ in range(n))
+            def calls(n: int) -> int:
+                return sum(len(link.call("echo", big).result(timeout=30)) for _ in range(n))
 
-                loop = asyncio.get_running_loop()
-                return await asyncio.gather(
-                    *(loop.run_in_executor(None, calls, 20) for _ in range(16))
-                )
+            loop = asyncio.get_running_loop()
+            return await asyncio.gather(*(loop.run_in_executor(None, calls, 20) for _ in range(16)))
 
-            assert uvloop.run(main()) == [20 * len(big)] * 16
-            assert link.running
-        finally:
-            link.close()
-            host.close()
+        assert uvloop.run(main()) == [20 * len(big)] * 16
+        assert link.running
 
 
 def test_answers_queued_while_the_loop_was_busy_all_arrive() -> None:
-    """The loop reads one answer per wake-up; answers that queued up while it was busy
-    (one message each) wake it again until all are read."""
-    key = os.urandom(32)
-    with socket_dir() as address:
-        host = SequencerHost(address, key, {"echo": _settled})
-        host.start()
-        link = SequencerLink(address, key)
-        try:
+    """Answers that queued up while the worker's loop was busy, one message each, are
+    all read once it gets to them."""
+    with _echo_link() as link:
 
-            async def main() -> list[int]:
-                link.read_on(asyncio.get_running_loop())
-                futures = []
-                for i in range(6):
-                    futures.append(link.call("echo", i))
-                    time.sleep(0.05)  # the loop is busy: each answer waits, in a message of its own
-                return list(
-                    await asyncio.wait_for(
-                        asyncio.gather(*(asyncio.wrap_future(f) for f in futures)), timeout=10
-                    )
+        async def main() -> list[int]:
+            link.read_on(asyncio.get_running_loop())
+            futures = []
+            for i in range(6):
+                futures.append(link.call("echo", i))
+                time.sleep(0.05)  # the loop is busy: each answer waits, in a message of its own
+            return list(
+                await asyncio.wait_for(
+                    asyncio.gather(*(asyncio.wrap_future(f) for f in futures)), timeout=10
                 )
+            )
 
-            assert uvloop.run(main()) == [0, 1, 2, 3, 4, 5]
-        finally:
-            link.close()
-            host.close()
+        assert uvloop.run(main()) == [0, 1, 2, 3, 4, 5]
