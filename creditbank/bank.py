@@ -86,6 +86,7 @@ class Bank:
         ``address`` (the supervising process of ``creditbank serve --workers N``)."""
         ops: dict[str, Op] = {
             "submit": self.ledger.queue_forwarded,
+            "submit_many": self.ledger.queue_forwarded_many,
             "store": self.lrs.queue_forwarded,
             "running": lambda: settled(self.ledger.running),
         }

@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from creditbank.core.accounts import check_account_number
-from creditbank.core.entry import format_time, sign_statement
+from creditbank.core.entry import SignedStatement, format_time, sign_statement
 from creditbank.core.errors import Conflict, CreditBankError, InvalidInput, NotFound
 from creditbank.core.keys import KeyPair, read_key_file
 from creditbank.core.xapi.credit import COURSE_ID_RE, VERBS, Decision, decide
@@ -44,7 +44,7 @@ from creditbank.core.xapi.query import One, Query, parse_query
 from creditbank.credits import lrs_store
 from creditbank.credits.gateway import gateway_key_path
 from creditbank.ledger import reads
-from creditbank.ledger.sequencer import Appended
+from creditbank.ledger.sequencer import Appended, SideEffect
 from creditbank.ledger.steps import Steps, run_awaiting, run_blocking
 from creditbank.ports import BankServices
 
@@ -354,14 +354,14 @@ def _store_and_credit(
         for item in completions:
             item.outcome, item.reason = "not_credited", NOT_ENABLED
     else:
+        signed: list[tuple[SignedStatement, SideEffect | None]] = []
         for item in completions:
             assert item.decision.completion is not None
             row = {**_row(item, provider, stored), "outcome": "credited"}
-            item.future = bank.ledger.submit(
-                sign_statement(item.decision.completion, key),
-                _StoredWhenLogged(row),
-                signed_with=key,
-            )
+            signed.append((sign_statement(item.decision.completion, key), _StoredWhenLogged(row)))
+        futures = bank.ledger.submit_many(signed, signed_with=key)
+        for item, future in zip(completions, futures, strict=True):
+            item.future = future
     yield from _store_rows(
         bank, provider, others if key is not None else [*others, *completions], []
     )

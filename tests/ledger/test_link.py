@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -89,6 +89,56 @@ def test_a_workers_appends_are_sequenced_by_the_host(bank: Bank) -> None:
         assert store.tree_size(conn) == indexes[-1] + 1
     report = audit.audit(bank.engine, bank.verifier_key, bank.origin, default_handlers())
     assert report.ok, report.problem
+
+
+@pytest.mark.parametrize("forwarded", [False, True], ids=["in-process", "forwarded"])
+def test_a_requests_statements_go_together_and_each_is_settled_on_its_own(
+    bank: Bank, forwarded: bool
+) -> None:
+    key = register(bank, "prov-a")
+    statements = [notice("prov-a", key) for _ in range(5)]
+    statements[2] = replace(statements[2], signature=bytes(64))  # forged: refused alone
+    with ExitStack() as stack:
+        ledger, calls = bank.ledger, []
+        if forwarded:
+            worker, _ = stack.enter_context(worker_of(bank))
+            assert worker.link is not None
+            call = worker.link.call
+
+            def counted(name: str, *args: Any, into: Future[Any] | None = None) -> Future[Any]:
+                calls.append(name)
+                return call(name, *args, into=into)
+
+            worker.link.call = counted  # type: ignore[method-assign]
+            ledger = worker.ledger
+        futures = ledger.submit_many([(s, None) for s in statements])
+        with pytest.raises(BadSignature):
+            futures[2].result(timeout=60)
+        logged = [f.result(timeout=60) for i, f in enumerate(futures) if i != 2]
+    assert calls == (["submit_many"] if forwarded else [])  # one message for all five
+    indexes = [a.index for a in logged]
+    assert indexes == sorted(set(indexes))  # each its own entry, in the order sent
+    for appended in logged:
+        assert verify_receipt(appended.receipt, bank.verifier_key).index == appended.index
+    assert bank.ledger.submit_many([]) == []
+
+
+def test_a_request_sent_together_when_the_hosts_sequencer_has_stopped_is_refused(
+    bank: Bank,
+) -> None:
+    key = register(bank, "prov-a")
+    with worker_of(bank) as (worker, host):
+        bank.ledger.close()  # the host still answers; its sequencer takes nothing
+        futures = worker.ledger.submit_many([(notice("prov-a", key), None) for _ in range(3)])
+        for future in futures:
+            with pytest.raises(Unavailable):
+                future.result(timeout=60)
+        host.close()
+        deadline = time.monotonic() + 30  # the worker learns of it as its socket closes
+        while worker.ledger.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(Unavailable):
+            worker.ledger.submit_many([(notice("prov-a", key), None)])
 
 
 def test_refusals_come_back_with_their_class_field_and_details(bank: Bank) -> None:
