@@ -191,10 +191,10 @@ class Ledger:
         sends them to the server's sequencer in one message, where a batch of a hundred
         xAPI completions took a hundred."""
         items = [self._item(signed, effect, signed_with) for signed, effect in statements]
-        if self._link is None:
+        if self._link is None or len(items) < 2:  # as ``submit`` queues each
             for item in items:
-                self._group.put(item)
-        elif items:
+                self._queue(item)
+        else:
             sent = [dataclasses.replace(item, future=None) for item in items]
             answer = self._link.call("submit_many", sent)
             answer.add_done_callback(functools.partial(_settle_each, items))
