@@ -48,6 +48,9 @@ class CreditsState:
     ``forget_peer_credits``)."""
     any_peer_credits: bool | None = None
     """Whether any learner holds such credits (None: not read since the last change)."""
+    level_terms: dict[tuple[int, str], tuple[Level, rules.LevelTerms]] = field(default_factory=dict)
+    """Each level's terms, made once a batch (see ``batch_progress``), by the level
+    object's identity; the level is kept with them, so the identity stays its own."""
 
 
 _AWARD_COLUMNS = (
@@ -294,8 +297,9 @@ def batch_progress(
     ctx: BatchContext, learner: str, standard_id: str, level: Level
 ) -> rules.Progress:
     """``level_progress`` at ``ctx.now`` inside a batch: the awards from the batch's cache,
-    and no peer-bank query for a learner the batch knows holds no recognised credits
-    (the common case: a query per award was most of a PostgreSQL batch's time)."""
+    no peer-bank query for a learner the batch knows holds no recognised credits (the
+    common case: a query per award was most of a PostgreSQL batch's time), and each
+    level's terms made once (a batch of completions asks for the same few levels)."""
     awards = awards_of(ctx, learner)
     state = ctx.state(CreditsState)
     if state.peer_credits.get(learner) is None:  # not prefetched (a replay): ask the table
@@ -305,8 +309,12 @@ def batch_progress(
             return level_progress(ctx.conn, learner, standard_id, level, ctx.now, awards=awards)
     elif state.peer_credits[learner]:
         return level_progress(ctx.conn, learner, standard_id, level, ctx.now, awards=awards)
+    key = (id(level), standard_id)
+    known = state.level_terms.get(key)
+    if known is None or known[0] is not level:
+        known = state.level_terms[key] = (level, rules.level_terms(level, standard_id))
     return rules.progress(
-        rules.level_terms(level, standard_id),
+        known[1],
         awards,
         ctx.now,
         has_lower_certificate=level.requires_lower_level_certificate
