@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
@@ -554,8 +554,8 @@ class Ledger:
                 item.receipt = receipt_for(conn, item.index, original=True)
 
 
-Outcome = tuple[bool, "Appended | CreditBankError"]
-"""(logged, the Appended or the refusal) of one item of a ``submit_many``."""
+Outcome: TypeAlias = Appended | CreditBankError
+"""What became of one item of a ``submit_many``: where it was logged, or its refusal."""
 
 
 def _all_outcomes(futures: list[Future[Appended]]) -> Future[list[Outcome]]:
@@ -574,11 +574,12 @@ def _all_outcomes(futures: list[Future[Appended]]) -> Future[list[Outcome]]:
         for future in futures:
             error = future.exception()
             if error is None:
-                outcomes.append((True, future.result()))
+                outcomes.append(future.result())
             elif isinstance(error, CreditBankError):
-                outcomes.append((False, error))
+                outcomes.append(error)
             else:  # a bug behind the sequencer: the worker answers 503, not a hang
-                outcomes.append((False, Unavailable(f"the sequencer failed: {error}")))
+                log.error("a forwarded append failed", exc_info=error)
+                outcomes.append(Unavailable(f"the sequencer failed: {error}"))
         combined.set_result(outcomes)
 
     if not futures:
@@ -596,14 +597,12 @@ def _settle_each(items: list[_Item], answer: Future[list[Outcome]]) -> None:
             assert item.future is not None
             item.future.set_exception(error)
         return
-    for item, (logged, value) in zip(items, answer.result(), strict=True):
+    for item, outcome in zip(items, answer.result(), strict=True):
         assert item.future is not None
-        if logged:
-            assert isinstance(value, Appended)
-            item.future.set_result(value)
+        if isinstance(outcome, Appended):
+            item.future.set_result(outcome)
         else:
-            assert isinstance(value, CreditBankError)
-            item.future.set_exception(value)
+            item.future.set_exception(outcome)
 
 
 @contextlib.contextmanager
