@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from creditbank.core.canonical import canonical_bytes, canonical_object, canonical_value
-from creditbank.core.entry import SCHEMA_VERSION, SignedStatement, encode_entry
+from creditbank.core.entry import SCHEMA_VERSION, SignedStatement, encode_entry, format_time
 from creditbank.core.errors import InvalidInput
 
 scalars = st.one_of(
@@ -200,3 +201,17 @@ def test_entry_bytes_equal_a_full_pass(
             encode_entry(signed, integrated_at)
         return
     assert encode_entry(signed, integrated_at) == expected
+
+
+offsets = st.builds(
+    timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+)
+
+
+@given(
+    st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=offsets)
+)
+def test_format_time_is_strftimes_string(t: datetime) -> None:
+    """The ledger's time format, put together by hand, is the string strftime made (the
+    one every entry logged so far carries), before the year 1000 as after it."""
+    assert format_time(t) == t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

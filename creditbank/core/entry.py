@@ -43,12 +43,23 @@ AUTHORITY = "authority"  # the one authority's actor id, registered by entry 0
 KIND_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 ACTOR_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 MAX_ID_LENGTH = 200
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _ENTRY_TAIL = b',"v":' + str(SCHEMA_VERSION).encode() + b"}"
 
 
 def format_time(t: datetime) -> str:
-    """RFC 3339 UTC with microseconds, the one time format on the ledger."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 UTC with microseconds, the one time format on the ledger.
+
+    Put together from the fields: ``strftime`` made the same string at a third more
+    cost, and every request and batch formats several times. Years before 1000 keep
+    ``strftime``'s form, so nothing already logged reads differently."""
+    u = t.astimezone(UTC)
+    if u.year < 1000:
+        return u.strftime(_TIME_FORMAT)
+    return (
+        f"{u.year}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
+        f".{u.microsecond:06d}Z"
+    )
 
 
 def parse_time(value: str, *, field: str) -> datetime:
