@@ -12,6 +12,7 @@ Open edX's event-routing-backends sends keys such as ``code`` and ``eventVersion
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -64,9 +65,16 @@ def _uuid(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    if not LANGUAGE_RE.match(value) or not langcodes.tag_is_valid(value):
+    if not _valid_tag(value):
         raise ValueError(f"{value!r} is not an RFC 5646 language tag")
     return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_tag(value: str) -> bool:
+    """Remembered: an LMS sends the same few tags in every statement, and checking one
+    against the registry costs more than the rest of a language map."""
+    return bool(LANGUAGE_RE.match(value)) and langcodes.tag_is_valid(value)
 
 
 def _duration(value: str) -> str:
