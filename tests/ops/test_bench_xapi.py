@@ -35,6 +35,7 @@ def test_a_small_lrs_run_reports_every_figure_and_logs_every_completion(
         )
     rates = {f.name: f.value for f in figures}
     for name in (
+        "Ed25519 verify, raw, one core (machine speed)",
         "signed completion route, 8 clients (baseline)",
         "signed completion route, 32 clients (baseline)",
         "xAPI, 1 statement/request, 8 clients",

@@ -36,13 +36,13 @@ from creditbank.registry import default_handlers
 from creditbank.standards.catalogue import Catalogue, load_catalogue
 from creditbank.tooling.bench.common import (
     Figure,
+    ed25519_verify_rate,
     percentile,
     post_load,
     render,
     server,
     throwaway_settings,
 )
-from creditbank.tooling.bench.ledger import ed25519_verify_rate
 from creditbank.tooling.factories import register, register_course
 
 BATCH = 1000

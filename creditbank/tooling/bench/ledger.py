@@ -16,7 +16,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from sqlalchemy import Engine, insert
 
@@ -34,6 +33,7 @@ from creditbank.registry import default_handlers
 from creditbank.settings import Settings
 from creditbank.tooling.bench.common import (
     Figure,
+    ed25519_verify_rate,
     median,
     percentile,
     post_load,
@@ -45,19 +45,6 @@ from creditbank.tooling.factories import register
 
 BATCH = 1000
 ROUNDS = 3
-
-
-def ed25519_verify_rate(seconds: float = 1.0) -> float:
-    key = Ed25519PrivateKey.generate()
-    message = b'{"actor":"prov-bench","body":{"text":"synthetic"},"id":"n-1"}'
-    sig = key.sign(message)
-    public = key.public_key()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for _ in range(200):
-            public.verify(sig, message)
-        count += 200
-    return count / (time.perf_counter() - start)
 
 
 def _statements(actor: str, key: KeyPair, n: int, prefix: str) -> list[SignedStatement]:

@@ -237,9 +237,7 @@ class Traffic:
                 "body": {
                     "learner": self.rng.choice(self.world.learners),
                     "course_id": self.rng.choice(COURSES)[0],
-                    "completed_at": format_time(
-                        now - timedelta(days=self.rng.randrange(1, 300))
-                    ),
+                    "completed_at": format_time(now - timedelta(days=self.rng.randrange(1, 300))),
                     "score": self.rng.choice([61, 70, 78, 85, 92, 99]),
                     "hours_attended": "32.0",
                 },

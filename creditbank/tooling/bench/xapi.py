@@ -5,7 +5,8 @@ from 8 and from 32 concurrent clients, and in batches of 100; each statement is 
 stored, and logged as a signed completion with its receipt. Baselines in the same run: the
 signed completion route (``POST /v1/completions``) at the same 8 and 32 clients, each
 xAPI figure given as a ratio to it, and Ralph LRS with its filesystem backend when a
-``ralph`` command is installed.
+``ralph`` command is installed. First, raw Ed25519 verifications on one core: the
+machine's speed in the same run, since these machines' speed differs from day to day.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from creditbank.credits.gateway import enable_xapi
 from creditbank.standards.catalogue import Catalogue, load_catalogue
 from creditbank.tooling.bench.common import (
     Figure,
+    ed25519_verify_rate,
     free_port,
     median,
     percentile,
@@ -217,7 +219,15 @@ def run_xapi_bench(
         f"[bold]creditbank bench xapi[/bold] on {engine_name}: {statements:,} statements per "
         f"run, {batched:,} in batches of 100, {workers} server process(es)"
     )
-    figures: list[Figure] = []
+    figures = [
+        Figure(
+            "Ed25519 verify, raw, one core (machine speed)",
+            ed25519_verify_rate(),
+            "verifies/s",
+            "",
+            "this machine's speed in this run: read the rates beside it",
+        )
+    ]
     with throwaway_settings(data_dir, database_url) as settings:
         bank = init_bank(settings)
         try:
