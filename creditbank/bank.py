@@ -24,6 +24,7 @@ from creditbank.credits.lrs_writer import StatementWriter
 from creditbank.db import tables
 from creditbank.db.engine import WRITE, make_engine
 from creditbank.db.migrate import upgrade
+from creditbank.db.read_threads import ReadThreads
 from creditbank.federation.config import load_config
 from creditbank.ledger import audit as audit_mod
 from creditbank.ledger import store
@@ -70,6 +71,11 @@ class Bank:
         """The LRS's writer of stored xAPI statements (group commit, see lrs_writer)."""
         return StatementWriter(self.engine)
 
+    @cached_property
+    def reads(self) -> ReadThreads:
+        """Reads for steps on the event loop (off it on a database server)."""
+        return ReadThreads(self.engine)
+
     def authority_key(self) -> KeyPair:
         """The authority's signing key, present where the authority operates the CLI."""
         return read_key_file(self.settings.authority_key_path)
@@ -100,6 +106,8 @@ class Bank:
         self.ledger.close()
         if "lrs" in self.__dict__:  # started on first use
             self.lrs.close()
+        if "reads" in self.__dict__:
+            self.reads.close()
         if self.publisher is not None:
             self.publisher.close()  # publishes what this process appended last
         self.engine.dispose()

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from creditbank.access.tokens import TokenCache
 from creditbank.access.vault import MasterKey
 from creditbank.credits.lrs_writer import StatementWriter
+from creditbank.db.read_threads import ReadThreads
 from creditbank.ledger.sequencer import Ledger
 
 
@@ -54,3 +55,6 @@ class BankServices(Protocol):
 
     @property
     def lrs(self) -> StatementWriter: ...
+
+    @property
+    def reads(self) -> ReadThreads: ...

@@ -241,10 +241,14 @@ def storing(
     ]
     agents = [s.actor.ifi() or "" for s in linked]
     activities = [s.object.id for s in linked if isinstance(s.object, Activity)]
-    with bank.engine.connect() as conn:
-        before, mappings = lrs_store.request_reads(
+    # on a database server, off the event loop (see creditbank.db.read_threads)
+    reads = bank.reads.read(
+        lambda conn: lrs_store.request_reads(
             conn, provider, [i.sid for i in incoming], agents, activities
         )
+    )
+    yield reads
+    before, mappings = reads.result()
     fresh: list[_Incoming] = []
     for item in incoming:
         old = before.get(item.sid)
@@ -267,8 +271,9 @@ def storing(
     targets = sorted({i.decision.target for i in fresh if i.decision.target is not None})
     voided_before: dict[str, lrs_store.Stored] = {}
     if targets:
-        with bank.engine.connect() as conn:
-            voided_before = lrs_store.by_ids(conn, provider, targets)
+        earlier = bank.reads.read(lambda conn: lrs_store.by_ids(conn, provider, targets))
+        yield earlier
+        voided_before = earlier.result()
     _check_voidings(fresh, voided_before)
     for item in fresh:
         _finish_document(item, provider, stored, version)
@@ -428,8 +433,11 @@ def _store_rows(
     try:
         written.result()
     except Conflict:
-        with bank.engine.connect() as conn:
-            now_there = lrs_store.by_ids(conn, provider, [i.sid for i in items])
+        there_now = bank.reads.read(
+            lambda conn: lrs_store.by_ids(conn, provider, [i.sid for i in items])
+        )
+        yield there_now
+        now_there = there_now.result()
         for item in items:
             there = now_there.get(item.sid)
             if there is None or there.digest != item.digest:

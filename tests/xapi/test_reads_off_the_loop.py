@@ -1,0 +1,82 @@
+"""A statement POST runs on the event loop; its reads run there on SQLite (a local
+lookup) and in the bank's read threads on PostgreSQL (a round trip there would hold
+every other request of the worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, func, select
+
+from creditbank.bank import Bank
+from creditbank.core.errors import InvalidInput, Unavailable
+from creditbank.credits import lrs_store
+from creditbank.db import tables
+from creditbank.db.engine import is_sqlite
+from creditbank.db.read_threads import ReadThreads
+from tests.xapi.conftest import Lrs, completed
+
+
+def _on_a_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_a_read_is_inline_on_sqlite_and_in_a_thread_on_a_database_server(bank: Bank) -> None:
+    def entries(conn: Connection) -> tuple[int, int]:
+        count = conn.execute(select(func.count()).select_from(tables.log_entries)).scalar_one()
+        return int(count), threading.get_ident()
+
+    count, thread = bank.reads.read(entries).result(timeout=30)
+    with bank.engine.connect() as conn:
+        assert (
+            count == conn.execute(select(func.count()).select_from(tables.log_entries)).scalar_one()
+        )
+    assert count > 0  # the bank's own first entries
+    assert (thread == threading.get_ident()) is is_sqlite(bank.engine)
+
+
+def test_what_a_read_raises_is_its_futures_outcome(bank: Bank) -> None:
+    def refused(_: Connection) -> None:
+        raise InvalidInput("no such thing", field="thing")
+
+    error = bank.reads.read(refused).exception(timeout=30)
+    assert isinstance(error, InvalidInput)
+    assert error.field == "thing"
+
+
+def test_once_closed_no_read_starts_on_a_database_server(bank: Bank) -> None:
+    reads = ReadThreads(bank.engine)
+    assert reads.read(lambda conn: conn.execute(select(1)).scalar_one()).result(timeout=30) == 1
+    reads.close()
+    if is_sqlite(bank.engine):  # inline: nothing to start, nothing to stop
+        assert reads.read(lambda conn: conn.execute(select(2)).scalar_one()).result() == 2
+    else:
+        with pytest.raises(Unavailable):
+            reads.read(lambda conn: conn.execute(select(2)).scalar_one())
+
+
+def test_a_posts_reads_leave_the_event_loop_on_a_database_server(
+    lrs: Lrs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = lrs_store.request_reads
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(_on_a_loop())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lrs_store, "request_reads", recording)
+    sid = str(uuid.uuid4())
+    r = lrs.post(completed(lrs.world.learner(), id=sid))
+    assert r.status_code == 200, r.text
+    assert r.json() == [sid]
+    assert lrs.outcome(sid)["outcome"] == "credited"
+    assert seen == [is_sqlite(lrs.world.bank.engine)]
