@@ -26,7 +26,9 @@ THREADS = 8  # reads under way at once per process; more wait their turn
 
 
 class ReadThreads:
-    """Runs a read on a connection of its own, off the caller's thread where it must."""
+    """Runs a read on a connection of its own, off the caller's thread where it must.
+    On a database server the connection is in autocommit: each of the read's
+    statements sees the database as of its own start."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -50,7 +52,12 @@ class ReadThreads:
         return done
 
     def _run(self, fn: Callable[[Connection], T]) -> T:
-        with self.engine.connect() as conn:
+        conn = self.engine.connect()
+        if not self.inline:
+            # no BEGIN and ROLLBACK round trips around a read: each statement reads
+            # the database as of its own start
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with conn:
             return fn(conn)
 
     def close(self) -> None:

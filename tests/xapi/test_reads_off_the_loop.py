@@ -80,3 +80,20 @@ def test_a_posts_reads_leave_the_event_loop_on_a_database_server(
     assert r.json() == [sid]
     assert lrs.outcome(sid)["outcome"] == "credited"
     assert seen == [is_sqlite(lrs.world.bank.engine)]
+
+
+def test_on_a_database_server_each_statement_of_a_read_reads_as_of_its_own_start(
+    bank: Bank,
+) -> None:
+    """No BEGIN and ROLLBACK round trips around a read: on PostgreSQL the read's
+    connection is in autocommit, so two statements see two transactions' clocks."""
+    if is_sqlite(bank.engine):
+        pytest.skip("SQLite reads run inline, in the caller's thread")
+
+    def two_clocks(conn: Connection) -> tuple[Any, Any]:
+        first = conn.exec_driver_sql("SELECT now()").scalar_one()
+        conn.exec_driver_sql("SELECT pg_sleep(0.01)")
+        return first, conn.exec_driver_sql("SELECT now()").scalar_one()
+
+    first, second = bank.reads.read(two_clocks).result(timeout=30)
+    assert second > first
