@@ -97,3 +97,19 @@ def test_on_a_database_server_each_statement_of_a_read_reads_as_of_its_own_start
 
     first, second = bank.reads.read(two_clocks).result(timeout=30)
     assert second > first
+
+
+def test_a_reads_autocommit_does_not_outlive_it(bank: Bank) -> None:
+    """The pool hands the read's connection to writers next: back in the pool, it is no
+    longer in autocommit (a batch there must still be all or nothing)."""
+    if is_sqlite(bank.engine):
+        pytest.skip("SQLite reads run inline, on the driver's own transaction control")
+    for _ in range(20):
+        bank.reads.read(lambda conn: conn.execute(select(1)).scalar_one()).result(timeout=30)
+    held = [bank.engine.connect() for _ in range(12)]
+    try:
+        drivers = [conn.connection.dbapi_connection for conn in held]
+        assert [getattr(driver, "autocommit", None) for driver in drivers] == [False] * 12
+    finally:
+        for conn in held:
+            conn.close()
