@@ -99,9 +99,9 @@ def test_on_a_database_server_each_statement_of_a_read_reads_as_of_its_own_start
     assert second > first
 
 
-def test_a_reads_autocommit_does_not_outlive_it(bank: Bank) -> None:
-    """The pool hands the read's connection to writers next: back in the pool, it is no
-    longer in autocommit (a batch there must still be all or nothing)."""
+def test_the_pools_connections_are_not_left_in_autocommit(bank: Bank) -> None:
+    """A read thread keeps its autocommit connection to itself: those the pool hands to
+    writers (a batch must be all or nothing) are in a transaction as ever."""
     if is_sqlite(bank.engine):
         pytest.skip("SQLite reads run inline, on the driver's own transaction control")
     for _ in range(20):
@@ -113,3 +113,21 @@ def test_a_reads_autocommit_does_not_outlive_it(bank: Bank) -> None:
     finally:
         for conn in held:
             conn.close()
+
+
+def _backend(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def test_a_read_outlives_a_dropped_connection(bank: Bank) -> None:
+    """The database server drops the read threads' connections (a restart): the next
+    reads are answered, each on a new connection, not refused."""
+    if is_sqlite(bank.engine):
+        pytest.skip("SQLite has no server to drop a connection")
+    before = {bank.reads.read(_backend).result(timeout=30) for _ in range(16)}
+    with bank.engine.connect() as admin:
+        for pid in before:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    after = {bank.reads.read(_backend).result(timeout=30) for _ in range(16)}
+    assert after
+    assert not after & before
