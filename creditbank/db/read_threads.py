@@ -11,6 +11,7 @@ and go on when it is settled.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +30,9 @@ THREADS = 8  # reads under way at once per process; more wait their turn
 
 class ReadThreads:
     """Runs a read on a connection of its own, off the caller's thread where it must.
+
+    On SQLite the read runs in the caller's thread; an event loop's thread keeps one
+    connection for it, in a transaction for each read.
 
     On a database server each read thread keeps one connection, in autocommit: each of
     a read's statements sees the database as of its own start, and a read costs its
@@ -56,11 +60,19 @@ class ReadThreads:
                 return self._pool.submit(self._in_thread, fn)
         done: Future[T] = Future()
         try:
-            with self.engine.connect() as conn:
-                done.set_result(fn(conn))
+            done.set_result(self._here(fn))
         except Exception as exc:  # the caller's steps take it from the future
             done.set_exception(exc)
         return done
+
+    def _here(self, fn: Callable[[Connection], T]) -> T:
+        """On SQLite: an event loop's thread keeps a connection for its requests' reads
+        (a pool checkout and check-in cost more than the lookups); other callers (the
+        CLI, tests) take one from the pool."""
+        if self._closed or not _on_a_loop():
+            with self.engine.connect() as conn:
+                return fn(conn)
+        return self._once(fn)
 
     def _in_thread(self, fn: Callable[[Connection], T]) -> T:
         try:
@@ -75,7 +87,9 @@ class ReadThreads:
         if conn is None or conn.invalidated or conn.closed:
             if conn is not None:
                 self._let_go(conn)
-            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            conn = self.engine.connect()
+            if not self.inline:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             self._mine.conn = conn
             with self._lock:
                 self._held.append(conn)
@@ -83,7 +97,9 @@ class ReadThreads:
             return fn(conn)
         finally:
             if not conn.invalidated:
-                conn.rollback()  # ends SQLAlchemy's own transaction; nothing to send
+                # SQLite: ends the read's transaction, so that it sees the next commits
+                # and holds back no checkpoint; a server's: SQLAlchemy's own, nothing sent
+                conn.rollback()
 
     def _let_go(self, conn: Connection) -> None:
         with self._lock:
@@ -100,3 +116,11 @@ class ReadThreads:
         for conn in self._held:
             conn.close()
         self._held.clear()
+
+
+def _on_a_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -18,6 +18,7 @@ from creditbank.credits import lrs_store
 from creditbank.db import tables
 from creditbank.db.engine import is_sqlite
 from creditbank.db.read_threads import ReadThreads
+from creditbank.tooling.factories import register
 from tests.xapi.conftest import Lrs, completed
 
 
@@ -131,3 +132,27 @@ def test_a_read_outlives_a_dropped_connection(bank: Bank) -> None:
     after = {bank.reads.read(_backend).result(timeout=30) for _ in range(16)}
     assert after
     assert not after & before
+
+
+def _entries(conn: Connection) -> tuple[int, int]:
+    count = conn.execute(select(func.count()).select_from(tables.log_entries)).scalar_one()
+    return int(count), id(conn.connection.dbapi_connection)
+
+
+def test_reads_on_an_event_loop_see_each_commit_made_between_them(bank: Bank) -> None:
+    """On SQLite the loop's thread keeps one connection for its reads (on PostgreSQL,
+    each read thread does); each read ends its transaction, so the next one sees what
+    was committed meanwhile, and a checkpoint of the whole WAL is not held back."""
+
+    async def around_a_commit() -> tuple[tuple[int, int], tuple[int, int]]:
+        first = bank.reads.read(_entries).result(timeout=30)
+        register(bank, "prov-between")  # logged by the sequencer, on its own connection
+        return first, bank.reads.read(_entries).result(timeout=30)
+
+    (before, kept_before), (after, kept_after) = asyncio.run(around_a_commit())
+    assert after > before
+    if is_sqlite(bank.engine):
+        assert kept_after == kept_before  # the loop's own connection, both times
+        with bank.engine.connect() as conn:
+            busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        assert busy == 0
