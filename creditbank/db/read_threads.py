@@ -69,7 +69,7 @@ class ReadThreads:
         """On SQLite: an event loop's thread keeps a connection for its requests' reads
         (a pool checkout and check-in cost more than the lookups); other callers (the
         CLI, tests) take one from the pool."""
-        if self._closed or not _on_a_loop():
+        if self._closed or not on_an_event_loop():
             with self.engine.connect() as conn:
                 return fn(conn)
         return self._once(fn)
@@ -118,7 +118,7 @@ class ReadThreads:
         self._held.clear()
 
 
-def _on_a_loop() -> bool:
+def on_an_event_loop() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -17,17 +17,9 @@ from creditbank.core.errors import InvalidInput, Unavailable
 from creditbank.credits import lrs_store
 from creditbank.db import tables
 from creditbank.db.engine import is_sqlite
-from creditbank.db.read_threads import ReadThreads
+from creditbank.db.read_threads import ReadThreads, on_an_event_loop
 from creditbank.tooling.factories import register
 from tests.xapi.conftest import Lrs, completed
-
-
-def _on_a_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def test_a_read_is_inline_on_sqlite_and_in_a_thread_on_a_database_server(bank: Bank) -> None:
@@ -71,7 +63,7 @@ def test_a_posts_reads_leave_the_event_loop_on_a_database_server(
     real = lrs_store.request_reads
 
     def recording(*args: Any, **kwargs: Any) -> Any:
-        seen.append(_on_a_loop())
+        seen.append(on_an_event_loop())
         return real(*args, **kwargs)
 
     monkeypatch.setattr(lrs_store, "request_reads", recording)
