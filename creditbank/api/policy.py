@@ -171,6 +171,7 @@ async def authorize(
     provider = request.path_params.get("provider")
     if principal.role == "provider" and provider is not None and provider != principal.actor_id:
         raise Forbidden("providers see only their own records", field="provider")
+    request.state.principal = principal  # for routes that take only the request
     return principal
 
 
@@ -191,6 +192,12 @@ def basic_credentials(request: Request) -> tuple[str | None, str | None]:
 
 
 PrincipalDep = Annotated[Principal | None, Depends(authorize)]
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal ``authorize`` admitted to this request (on a route that takes only
+    the request, where a ``PrincipalDep`` parameter would be one more dependency)."""
+    return signed_in(getattr(request.state, "principal", None))
 
 
 def signed_in(principal: Principal | None) -> Principal:

@@ -22,8 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from creditbank.api.certificates import CheckedAccountPath
 from creditbank.api.deps import BankDep
+from creditbank.api.limits import json_body
 from creditbank.api.paging import NEXT_LINK, PageDep, paged
-from creditbank.api.policy import PrincipalDep, signed_in
+from creditbank.api.policy import PrincipalDep, principal_of, signed_in
 from creditbank.api.schemas.access import LmsLinkPublic
 from creditbank.api.schemas.base import Public
 from creditbank.core.entry import ACTOR_RE, format_time
@@ -127,19 +128,48 @@ def get_about(version: Version = None) -> dict[str, Any]:
     return lrs.about(version)
 
 
-@router.post("/statements", response_model=list[str], responses=VERSIONED)
-async def post_statements(
-    bank: BankDep,
-    principal: PrincipalDep,
-    statements: Annotated[Any, Body(description="One xAPI statement or a list of them.")],
-    version: Version = None,
-) -> JSONResponse:
+# The LRS's hottest route takes only the request: what it needs is already there (the
+# body BodyGuard parsed, the principal authorize admitted), and FastAPI's dependencies and
+# second parse of the body for those parameters were a fifth of the request's CPU. The
+# body and the version header are documented here instead.
+_POST_STATEMENTS_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": lrs.VERSION_HEADER,
+            "in": "header",
+            "required": False,
+            "description": "1.0.3 or 2.0.0 (required)",
+            "schema": {"type": "string"},
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"description": "One xAPI statement or a list of them."}
+            }
+        },
+    },
+}
+
+
+@router.post(
+    "/statements",
+    response_model=list[str],
+    responses=VERSIONED,
+    openapi_extra=_POST_STATEMENTS_DOC,
+)
+async def post_statements(request: Request) -> JSONResponse:
     """Store statements (each is kept; completions of recognised courses are credited,
     see /xapi/outcomes): the statement ids, in order (400 for invalid xAPI, 409 for an id
     stored before with other content; then none is stored)."""
-    provider = _provider(principal)
     # on the event loop: an LMS's requests wait for the sequencer without a thread each
-    ids = await lrs.store_statements_async(bank, provider, statements, version)
+    ids = await lrs.store_statements_async(
+        request.app.state.bank,
+        _provider(principal_of(request)),
+        json_body(request.scope),
+        request.headers.get(lrs.VERSION_HEADER),
+    )
     return JSONResponse(ids)  # a list of UUID strings: nothing to validate again
 
 

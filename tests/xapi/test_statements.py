@@ -334,3 +334,43 @@ def test_odd_input_never_answers_5xx(lrs: Lrs, change: dict[str, Any], field: st
         assert r.json()["field"] == field
     else:
         assert lrs.get(statementId=r.json()[0]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "field"),
+    [
+        ("text/plain", None, "Content-Type"),
+        ("application/x-www-form-urlencoded", None, "Content-Type"),
+        (None, None, "Content-Type"),
+        ("application/json", b"", "body"),
+        ("application/json; charset=utf-8", b"", "body"),
+    ],
+    ids=["text", "form", "no-content-type", "empty", "empty-with-charset"],
+)
+def test_a_post_that_is_not_json_is_400_naming_what_to_fix(
+    lrs: Lrs, content_type: str | None, body: bytes | None, field: str
+) -> None:
+    """The route reads the body BodyGuard parsed: with none (empty, or sent as another
+    content type) it names the header or the body, and stores nothing."""
+    statement = completed(lrs.world.learner())
+    headers = lrs.headers()
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    sent = json.dumps(statement).encode() if body is None else body
+    before = count(lrs)
+    r = lrs.client.request("POST", "/xapi/statements", content=sent, headers=headers)
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] == field
+    assert r.headers["X-Experience-API-Version"] == "1.0.3"
+    assert count(lrs) == before
+
+
+def test_a_post_with_another_json_media_type_is_stored(lrs: Lrs) -> None:
+    """application/*+json is JSON to BodyGuard, as to FastAPI."""
+    statement = completed(lrs.world.learner())
+    headers = {**lrs.headers(), "Content-Type": "application/ld+json"}
+    r = lrs.client.request(
+        "POST", "/xapi/statements", content=json.dumps(statement).encode(), headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert lrs.get(statementId=r.json()[0]).status_code == 200
