@@ -1,7 +1,9 @@
 """The OpenAPI document, completed in one place: every problem a route can answer is
 documented as ``application/problem+json`` with the ProblemDetails schema, derived from
 the route's method, path and roles (creditbank.api.policy.ROUTE_ROLES), so no route lists
-its refusals by hand. Routes anyone may call declare no security requirement.
+its refusals by hand. Routes that need a token declare the OAuth2 password flow's bearer
+token as their security requirement (``authorize`` reads the header itself); routes anyone
+may call declare none.
 
 What each route can answer:
 
@@ -26,7 +28,7 @@ from http import HTTPStatus
 from typing import Any
 
 from creditbank.access.tokens import Role
-from creditbank.api.policy import ROUTE_ROLES
+from creditbank.api.policy import ROUTE_ROLES, SECURITY_SCHEME, TOKEN_URL
 from creditbank.api.problems import PROBLEM_JSON
 from creditbank.api.schemas.problems import ProblemDetails
 
@@ -145,10 +147,16 @@ def _description(status: int, roles: frozenset[Role], *, logging: bool) -> str:
 
 def document_problems(document: dict[str, Any]) -> dict[str, Any]:
     """Complete a FastAPI OpenAPI ``document`` in place (and return it): the problem
-    responses of every operation, the ProblemDetails schema, and no security requirement
-    on public routes. FastAPI's own 422 (``HTTPValidationError``, application/json) is
-    replaced: the API answers every refusal as a problem."""
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    responses of every operation, the ProblemDetails schema, and the bearer token's
+    security requirement on the routes that need one. FastAPI's own 422
+    (``HTTPValidationError``, application/json) is replaced: the API answers every refusal
+    as a problem."""
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
+        "type": "oauth2",
+        "flows": {"password": {"scopes": {}, "tokenUrl": TOKEN_URL}},
+    }
     schemas["ProblemDetails"] = ProblemDetails.model_json_schema(
         ref_template=REF_PREFIX + "{model}"
     )
@@ -159,7 +167,9 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             key = (method.upper(), path)
             roles = _TABLE.get(key, frozenset())
-            if not roles:
+            if roles:
+                operation["security"] = [{SECURITY_SCHEME: []}]
+            else:
                 operation.pop("security", None)
             responses = operation.setdefault("responses", {})
             if path.startswith(XAPI_PREFIX):
